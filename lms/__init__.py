@@ -1,0 +1,119 @@
+"""Pelita: the application factory.
+
+``create_app(overrides)`` reads the configuration, binds the extensions, registers the blueprints,
+the error pages, the template helpers, security headers and the CLI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, jsonify, request, session
+from flask_babel import format_datetime
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms import cli, database, errors, security
+from lms.accounts import nip as nip_rules
+from lms.accounts import services as account_services
+from lms.accounts.admin_views import bp as users_bp
+from lms.accounts.views import bp as accounts_bp
+from lms.config import ROOT, build_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.markdown import markdown_filter
+
+__all__ = ["create_app"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build a Pelita application. ``overrides`` wins over the environment (used by tests)."""
+    config = build_config(overrides)
+    app = Flask(
+        __name__,
+        instance_path=config["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    errors.register_error_handlers(app)
+    security.register(app)
+    _register_template_helpers(app)
+    cli.register(app)
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        """Liveness and database check for load balancers and monitoring."""
+        try:
+            db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - any failure means the database is unusable
+            db.session.rollback()
+            return jsonify({"status": "error", "database": "error"}), 503
+        return jsonify({"status": "ok", "database": "ok"})
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=database.render_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone,
+                   default_translation_directories=str(ROOT / "lms" / "translations"))
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page itself says why
+    login_manager.session_protection = None  # server-side sessions below do the job
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        return account_services.load_session_user(token)
+
+
+def _select_locale() -> str:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.language
+    lang = session.get("lang")
+    if lang in ("id", "en"):
+        return lang
+    return request.accept_languages.best_match(["id", "en"]) or "id"
+
+
+def _select_timezone() -> str:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.timezone
+    return "Asia/Jakarta"
+
+
+def _register_blueprints(app: Flask) -> None:
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(users_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(markdown_filter, "markdown")
+    app.add_template_filter(nip_rules.mask, "mask_nip")
+    app.add_template_filter(nip_rules.pretty, "pretty_nip")
+
+    def _dt(value, fmt="medium"):
+        """Format a UTC datetime in the viewer's zone, with WIB/WITA/WIT."""
+        if value is None:
+            return ""
+        zone = getattr(current_user, "tz_label", "WIB") if current_user else "WIB"
+        return f"{format_datetime(value, fmt)} {zone}"
+
+    app.add_template_filter(_dt, "dt")
+
+    @app.context_processor
+    def _globals():
+        return {"csp_nonce": getattr(g, "csp_nonce", "")}

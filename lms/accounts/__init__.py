@@ -1,0 +1,1 @@
+"""Accounts: users, NIP, instansi and unit kerja, roles, login sessions."""

@@ -1,0 +1,17 @@
+"""Who may do what with accounts."""
+
+from __future__ import annotations
+
+from lms.accounts.models import Role, User
+
+
+def can_manage_users(user: User | None) -> bool:
+    """Admins manage users."""
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.ADMIN))
+
+
+def can_view_user(viewer: User | None, user: User) -> bool:
+    """Users see their own account; admins see everyone."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.id == user.id or can_manage_users(viewer)

@@ -1,0 +1,129 @@
+"""Domain errors raised by services, and the friendly error pages (400/403/404/409/413/429/500).
+
+Services raise the exceptions below; views either catch them to show a message on a form, or let
+them reach the handlers here, which render a page in the user's language with no traceback, SQL
+or path in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lms.extensions import db
+
+
+class DomainError(Exception):
+    """Base class of every rule violation a service reports to a person."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class WorkflowError(DomainError):
+    """A state transition that the transition table does not allow."""
+
+    status_code = 409
+
+
+class StaleEdit(DomainError):
+    """Someone else changed the object since the form was loaded; nothing was overwritten."""
+
+    status_code = 409
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this (views answer 404 where existence must stay hidden)."""
+
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One problem in an imported file: where it is and what is wrong."""
+
+    line: int
+    message: str
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}, " if self.file else ""
+        return _("%(where)sbaris %(line)s: %(message)s", where=where, line=self.line,
+                 message=self.message)
+
+
+class ImportRejected(DomainError):
+    """An import with at least one bad line; nothing was imported."""
+
+    status_code = 400
+
+    def __init__(self, errors: list[LineError], message: str | None = None):
+        self.errors = errors
+        super().__init__(
+            message or _("Impor dibatalkan: %(n)s kesalahan, tidak ada data yang disimpan.",
+                         n=len(errors))
+        )
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+_TITLES = {
+    400: ("Permintaan tidak dapat diproses", "Data yang dikirim tidak lengkap atau tidak sah."),
+    403: ("Akses ditolak", "Anda tidak memiliki izin untuk membuka halaman ini."),
+    404: ("Halaman tidak ditemukan", "Halaman yang Anda cari tidak ada atau sudah dipindahkan."),
+    405: ("Metode tidak diizinkan", "Tindakan ini tidak dapat dilakukan dengan cara tersebut."),
+    409: ("Terjadi konflik", "Data telah diubah oleh orang lain. Muat ulang halaman lalu coba lagi."),
+    413: ("Berkas terlalu besar", "Ukuran berkas melebihi batas yang diizinkan."),
+    429: ("Terlalu banyak percobaan", "Tunggu sebentar sebelum mencoba lagi."),
+    500: ("Terjadi kesalahan", "Maaf, terjadi kesalahan pada server. Tim kami akan memeriksanya."),
+    503: ("Layanan sedang tidak tersedia", "Coba lagi beberapa saat lagi."),
+}
+
+
+def render_error(status: int, message: str | None = None):
+    """Render the error page for ``status`` (JSON for API-style requests)."""
+    title, default = _TITLES.get(status, _TITLES[500])
+    title, text = _(title), message or _(default)
+    if _wants_json():
+        return jsonify({"error": title, "message": text}), status
+    return render_template("errors/error.html", status=status, title=title, message=text), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_err):
+        return render_error(
+            400, _("Sesi formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        db.session.rollback()
+        return render_error(err.status_code, err.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        if status >= 500:
+            db.session.rollback()
+        return render_error(status if status in _TITLES else 400)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error: %s", err)
+        return render_error(500)
