@@ -19,6 +19,7 @@ from lms.accounts import services as account_services
 from lms.accounts.admin_views import bp as users_bp
 from lms.accounts.views import bp as accounts_bp
 from lms.config import ROOT, build_config
+from lms.courses import models as _course_models  # noqa: F401 - registers tables (views come next)
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
 
@@ -63,12 +64,22 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=database.render_item)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=database.render_item,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone,
-                   default_translation_directories=str(ROOT / "lms" / "translations"))
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        timezone_selector=_select_timezone,
+        default_translation_directories=str(ROOT / "lms" / "translations"),
+    )
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

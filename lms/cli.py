@@ -58,13 +58,11 @@ def has_data() -> None:
 def seed_demo(force: bool) -> None:
     """Create demo accounts and content. Running it twice changes nothing."""
     if current_app.config["ENV_NAME"] == "production" and not force:
-        click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.",
-                   err=True)
+        click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.", err=True)
         raise SystemExit(1)
     users = accounts_demo.seed()
     db.session.commit()
-    click.echo("Data demo siap. Akun demo (kata sandi sama untuk semua): "
-               f"{accounts_demo.DEMO_PASSWORD}")
+    click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
 

@@ -55,8 +55,7 @@ class LineError:
 
     def __str__(self) -> str:
         where = f"{self.file}, " if self.file else ""
-        return _("%(where)sbaris %(line)s: %(message)s", where=where, line=self.line,
-                 message=self.message)
+        return _("%(where)sbaris %(line)s: %(message)s", where=where, line=self.line, message=self.message)
 
 
 class ImportRejected(DomainError):
@@ -67,16 +66,15 @@ class ImportRejected(DomainError):
     def __init__(self, errors: list[LineError], message: str | None = None):
         self.errors = errors
         super().__init__(
-            message or _("Impor dibatalkan: %(n)s kesalahan, tidak ada data yang disimpan.",
-                         n=len(errors))
+            message or _("Impor dibatalkan: %(n)s kesalahan, tidak ada data yang disimpan.", n=len(errors))
         )
 
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 _TITLES = {

@@ -8,18 +8,20 @@ from flask import Flask, request
 def register(app: Flask) -> None:
     """Add the headers in an after_request hook."""
     frame_src = app.config.get("CSP_FRAME_SRC", "")
-    csp = "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: https:",
-        "media-src 'self' https:",
-        f"frame-src {frame_src}" if frame_src else "frame-src 'none'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    csp = "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https:",
+            "media-src 'self' https:",
+            f"frame-src {frame_src}" if frame_src else "frame-src 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
     @app.after_request
     def _headers(response):
@@ -31,8 +33,9 @@ def register(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Personal pages must not be kept by shared proxies.
-        response.headers.setdefault("Cache-Control", "no-store" if _is_private(response) else
-                                    "public, max-age=3600")
+        response.headers.setdefault(
+            "Cache-Control", "no-store" if _is_private(response) else "public, max-age=3600"
+        )
         return response
 
 

@@ -7,6 +7,7 @@ leaves a file behind. Stored names are random; the original name is kept only in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -85,8 +86,7 @@ def save(stream: BinaryIO, allowed: set[str], max_bytes: int | None = None) -> S
     kind = detect_kind(head)
     if kind not in allowed:
         names = ", ".join(sorted(k.upper() for k in allowed))
-        raise UploadRejected(_("Jenis berkas tidak diizinkan. Jenis yang diterima: %(names)s.",
-                               names=names))
+        raise UploadRejected(_("Jenis berkas tidak diizinkan. Jenis yang diterima: %(names)s.", names=names))
     folder = _folder()
     key = secrets.token_hex(16)
     digest = hashlib.sha256()
@@ -110,21 +110,26 @@ def save(stream: BinaryIO, allowed: set[str], max_bytes: int | None = None) -> S
     except OSError as exc:
         _silent_unlink(tmp_name)
         raise UploadRejected(
-            _("Berkas tidak dapat disimpan karena ruang penyimpanan server penuh atau bermasalah. "
-              "Coba lagi nanti atau hubungi admin.")
+            _(
+                "Berkas tidak dapat disimpan karena ruang penyimpanan server penuh atau bermasalah. "
+                "Coba lagi nanti atau hubungi admin."
+            )
         ) from exc
     except BaseException:
         _silent_unlink(tmp_name)
         raise
-    return StoredFile(key=key, kind=kind, mime=MIME.get(kind, "application/octet-stream"),
-                      size=size, sha256=digest.hexdigest())
+    return StoredFile(
+        key=key,
+        kind=kind,
+        mime=MIME.get(kind, "application/octet-stream"),
+        size=size,
+        sha256=digest.hexdigest(),
+    )
 
 
 def _silent_unlink(path: str | Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def path_of(key: str) -> Path:

@@ -32,10 +32,16 @@ def admin_required(view):
 
 def _data_from(form: UserForm) -> services.UserData:
     return services.UserData(
-        full_name=form.full_name.data or "", nip=form.nip.data, username=form.username.data,
-        email=form.email.data, employee_class=form.employee_class.data,
-        instansi=form.instansi.data, unit=form.unit.data, jabatan=form.jabatan.data,
-        pangkat_golongan=form.pangkat_golongan.data, birth_place=form.birth_place.data,
+        full_name=form.full_name.data or "",
+        nip=form.nip.data,
+        username=form.username.data,
+        email=form.email.data,
+        employee_class=form.employee_class.data,
+        instansi=form.instansi.data,
+        unit=form.unit.data,
+        jabatan=form.jabatan.data,
+        pangkat_golongan=form.pangkat_golongan.data,
+        birth_place=form.birth_place.data,
         roles=set(form.roles.data or []),
     )
 
@@ -65,11 +71,18 @@ def create():
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash(_("Akun %(name)s dibuat. Kata sandi awal: %(pw)s (sampaikan secara aman).",
-                    name=user.full_name, pw=password), "success")
+            flash(
+                _(
+                    "Akun %(name)s dibuat. Kata sandi awal: %(pw)s (sampaikan secara aman).",
+                    name=user.full_name,
+                    pw=password,
+                ),
+                "success",
+            )
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=form, user=None), (
-        400 if request.method == "POST" else 200)
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -93,8 +106,7 @@ def edit(user_id: int):
         form.version.data = str(user.version)
     elif form.validate_on_submit():
         try:
-            services.update_user(user, _data_from(form),
-                                 expected_version=int(form.version.data or 0))
+            services.update_user(user, _data_from(form), expected_version=int(form.version.data or 0))
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -102,10 +114,12 @@ def edit(user_id: int):
             db.session.commit()
             flash(_("Perubahan disimpan."), "success")
             return redirect(url_for("users.edit", user_id=user.id))
-    status = 409 if any("diubah oleh orang lain" in e for e in form.form_errors) else (
-        400 if request.method == "POST" else 200)
-    return render_template("users/form.html", form=form, user=user,
-                           confirm=ConfirmForm()), status
+    status = (
+        409
+        if any("diubah oleh orang lain" in e for e in form.form_errors)
+        else (400 if request.method == "POST" else 200)
+    )
+    return render_template("users/form.html", form=form, user=user, confirm=ConfirmForm()), status
 
 
 @bp.route("/<int:user_id>/status", methods=["GET", "POST"])
@@ -124,8 +138,12 @@ def toggle_active(user_id: int):
             db.session.commit()
             flash(_("Akun diaktifkan.") if user.active else _("Akun dinonaktifkan."), "success")
         return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/confirm.html", form=form, user=user,
-                           action=_("Aktifkan akun") if not user.active else _("Nonaktifkan akun"))
+    return render_template(
+        "users/confirm.html",
+        form=form,
+        user=user,
+        action=_("Aktifkan akun") if not user.active else _("Nonaktifkan akun"),
+    )
 
 
 @bp.route("/<int:user_id>/reset-sandi", methods=["GET", "POST"])
@@ -137,11 +155,16 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         password = services.reset_password(user)
         db.session.commit()
-        flash(_("Kata sandi baru untuk %(name)s: %(pw)s (sampaikan secara aman).",
-                name=user.full_name, pw=password), "success")
+        flash(
+            _(
+                "Kata sandi baru untuk %(name)s: %(pw)s (sampaikan secara aman).",
+                name=user.full_name,
+                pw=password,
+            ),
+            "success",
+        )
         return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/confirm.html", form=form, user=user,
-                           action=_("Atur ulang kata sandi"))
+    return render_template("users/confirm.html", form=form, user=user, action=_("Atur ulang kata sandi"))
 
 
 @bp.route("/impor", methods=["GET", "POST"])
@@ -169,5 +192,4 @@ def import_csv():
             created = result.created
             flash(_("%(n)s akun diimpor.", n=result.count), "success")
     status = 400 if errors else 200
-    return render_template("users/import.html", form=form, errors=errors,
-                           created=created), status
+    return render_template("users/import.html", form=form, errors=errors, created=created), status

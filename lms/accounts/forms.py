@@ -23,10 +23,14 @@ from lms.accounts.models import TIMEZONES, EmployeeClass, Role
 class LoginForm(FlaskForm):
     """Login with NIP, username or email."""
 
-    login = StringField(_l("NIP, nama pengguna, atau email"), validators=[DataRequired()],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Kata sandi"), validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    login = StringField(
+        _l("NIP, nama pengguna, atau email"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Kata sandi"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
     submit = SubmitField(_l("Masuk"))
 
@@ -34,13 +38,19 @@ class LoginForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     """Change one's own password."""
 
-    current = PasswordField(_l("Kata sandi saat ini"), validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(min=8)],
-                        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Ulangi kata sandi baru"),
-                            validators=[DataRequired(), EqualTo("new", _l("Kata sandi tidak sama."))],
-                            render_kw={"autocomplete": "new-password"})
+    current = PasswordField(
+        _l("Kata sandi saat ini"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(), Length(min=8)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(), EqualTo("new", _l("Kata sandi tidak sama."))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Ganti kata sandi"))
 
 
@@ -51,8 +61,11 @@ def _tz_choices():
 class ProfileForm(FlaskForm):
     """What users change about themselves."""
 
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)],
-                        render_kw={"autocomplete": "email", "type": "email"})
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
     timezone = SelectField(_l("Zona waktu"), choices=_tz_choices())
     language = SelectField(_l("Bahasa"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
     version = HiddenField()
@@ -79,14 +92,16 @@ class UserForm(FlaskForm):
     """Create or edit a user (admin)."""
 
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=200)])
-    employee_class = SelectField(_l("Jenis pegawai"),
-                                 choices=[(c.value, c.value.replace("_", " ")) for c in EmployeeClass])
-    nip = StringField(_l("NIP / NI PPPK"), validators=[Optional(), Length(max=40)],
-                      render_kw={"inputmode": "numeric"})
-    username = StringField(_l("Nama pengguna (opsional bila ada NIP)"),
-                           validators=[Optional(), Length(max=64)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)],
-                        render_kw={"type": "email"})
+    employee_class = SelectField(
+        _l("Jenis pegawai"), choices=[(c.value, c.value.replace("_", " ")) for c in EmployeeClass]
+    )
+    nip = StringField(
+        _l("NIP / NI PPPK"), validators=[Optional(), Length(max=40)], render_kw={"inputmode": "numeric"}
+    )
+    username = StringField(
+        _l("Nama pengguna (opsional bila ada NIP)"), validators=[Optional(), Length(max=64)]
+    )
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)], render_kw={"type": "email"})
     instansi = StringField(_l("Instansi"), validators=[Optional(), Length(max=200)])
     unit = StringField(_l("Unit kerja"), validators=[Optional(), Length(max=200)])
     jabatan = StringField(_l("Jabatan"), validators=[Optional(), Length(max=200)])
@@ -117,6 +132,9 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Cari nama, NIP, email"))
-    role = SelectField(_l("Peran"), choices=[("", _l("Semua peran"))] +
-                       [(r.value, ROLE_LABELS[r]) for r in Role], validators=[Optional()])
+    role = SelectField(
+        _l("Peran"),
+        choices=[("", _l("Semua peran"))] + [(r.value, ROLE_LABELS[r]) for r in Role],
+        validators=[Optional()],
+    )
     active_only = BooleanField(_l("Hanya yang aktif"))

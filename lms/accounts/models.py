@@ -56,8 +56,7 @@ class Instansi(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     code: Mapped[str | None] = mapped_column(String(40))
-    units: Mapped[list[UnitKerja]] = relationship(back_populates="instansi",
-                                                  order_by="UnitKerja.name")
+    units: Mapped[list[UnitKerja]] = relationship(back_populates="instansi", order_by="UnitKerja.name")
 
     def __repr__(self) -> str:
         return f"<Instansi {self.id} {self.name!r}>"
@@ -70,8 +69,7 @@ class UnitKerja(db.Model):
     __table_args__ = (UniqueConstraint("instansi_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"),
-                                             index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     instansi: Mapped[Instansi] = relationship(back_populates="units")
 
@@ -84,8 +82,9 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("timezone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')",
-                        name="timezone_known"),
+        CheckConstraint(
+            "timezone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="timezone_known"
+        ),
         CheckConstraint("language IN ('id', 'en')", name="language_known"),
     )
 

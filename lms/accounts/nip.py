@@ -53,8 +53,14 @@ def parse_pns(raw: str) -> NIPInfo:
         raise InvalidNIP("TMT CPNS pada NIP berada di masa depan.")
     if nip[14] not in "12":
         raise InvalidNIP("Kode jenis kelamin pada NIP (angka ke-15) harus 1 atau 2.")
-    return NIPInfo(nip=nip, birth_date=birth, tmt_year=tmt_year, tmt_month=tmt_month,
-                   sex="L" if nip[14] == "1" else "P", sequence=int(nip[15:18]))
+    return NIPInfo(
+        nip=nip,
+        birth_date=birth,
+        tmt_year=tmt_year,
+        tmt_month=tmt_month,
+        sex="L" if nip[14] == "1" else "P",
+        sequence=int(nip[15:18]),
+    )
 
 
 def validate(raw: str, employee_class: str = "PNS") -> str:

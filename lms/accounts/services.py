@@ -43,6 +43,7 @@ class AccountError(DomainError):
 
 # --- authentication and sessions -------------------------------------------------------------
 
+
 def find_by_login(login: str) -> User | None:
     """Find an active or inactive user by NIP (spaces allowed), username or email."""
     login = (login or "").strip()
@@ -66,14 +67,20 @@ def authenticate(login: str, password: str) -> User | None:
     return user if user.active else None
 
 
-def start_session(user: User, lifetime: timedelta, ip: str | None = None,
-                  user_agent: str | None = None) -> str:
+def start_session(
+    user: User, lifetime: timedelta, ip: str | None = None, user_agent: str | None = None
+) -> str:
     """Create a server-side login session and return its token (kept only in the cookie)."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(
-        token_hash=hash_token(token), user_id=user.id, expires_at=utcnow() + lifetime,
-        ip=(ip or "")[:64], user_agent=(user_agent or "")[:255],
-    ))
+    db.session.add(
+        LoginSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            expires_at=utcnow() + lifetime,
+            ip=(ip or "")[:64],
+            user_agent=(user_agent or "")[:255],
+        )
+    )
     db.session.flush()
     user._session_token = token
     return token
@@ -116,6 +123,7 @@ def purge_expired_sessions() -> int:
 
 # --- passwords and profile -------------------------------------------------------------------
 
+
 def _check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(_("Kata sandi minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH))
@@ -137,8 +145,9 @@ def change_password(user: User, current: str, new: str, lifetime: timedelta) -> 
     return start_session(user, lifetime)
 
 
-def update_profile(user: User, *, email: str | None, timezone: str, language: str,
-                   expected_version: int | None = None) -> None:
+def update_profile(
+    user: User, *, email: str | None, timezone: str, language: str, expected_version: int | None = None
+) -> None:
     """Update what users may change about themselves."""
     _check_version(user, expected_version)
     if timezone not in TIMEZONES:
@@ -153,10 +162,15 @@ def update_profile(user: User, *, email: str | None, timezone: str, language: st
 
 # --- user management (admin) -----------------------------------------------------------------
 
+
 def _check_version(obj, expected_version: int | None) -> None:
     if expected_version is not None and obj.version != expected_version:
-        raise StaleEdit(_("Data ini sudah diubah oleh orang lain sejak Anda membukanya. "
-                          "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."))
+        raise StaleEdit(
+            _(
+                "Data ini sudah diubah oleh orang lain sejak Anda membukanya. "
+                "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."
+            )
+        )
 
 
 def _clean_email(email: str | None, exclude_user: User | None = None) -> str | None:
@@ -329,8 +343,14 @@ def search_users(query: str | None = None, role: str | None = None):
     q = (query or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.full_name).like(like), User.username.like(like),
-                              User.email.like(like), User.nip.like(f"%{nip_rules.normalize(q)}%")))
+        stmt = stmt.where(
+            or_(
+                func.lower(User.full_name).like(like),
+                User.username.like(like),
+                User.email.like(like),
+                User.nip.like(f"%{nip_rules.normalize(q)}%"),
+            )
+        )
     if role:
         stmt = stmt.where(User.role_rows.any(UserRole.role == Role(role)))
     return stmt
@@ -374,10 +394,19 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("nip", "nama") if c not in header]
     if missing:
-        raise ImportRejected([LineError(1, _("Kolom wajib tidak ada: %(cols)s. Kolom yang dikenal: "
-                                             "%(known)s.", cols=", ".join(missing),
-                                             known=", ".join(CSV_COLUMNS + OPTIONAL_CSV_COLUMNS)),
-                                        filename)])
+        raise ImportRejected(
+            [
+                LineError(
+                    1,
+                    _(
+                        "Kolom wajib tidak ada: %(cols)s. Kolom yang dikenal: %(known)s.",
+                        cols=", ".join(missing),
+                        known=", ".join(CSV_COLUMNS + OPTIONAL_CSV_COLUMNS),
+                    ),
+                    filename,
+                )
+            ]
+        )
     reader.fieldnames = header
     errors: list[LineError] = []
     rows: list[UserData] = []
@@ -408,13 +437,27 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
             errors.append(LineError(line, exc.message, filename))
             continue
         if nip in seen_nip:
-            errors.append(LineError(line, _("NIP %(nip)s sudah muncul di baris %(other)s.",
-                                            nip=nip, other=seen_nip[nip]), filename))
+            errors.append(
+                LineError(
+                    line,
+                    _("NIP %(nip)s sudah muncul di baris %(other)s.", nip=nip, other=seen_nip[nip]),
+                    filename,
+                )
+            )
             continue
         email = (data.email or "").lower()
         if email and email in seen_email:
-            errors.append(LineError(line, _("Email %(email)s sudah muncul di baris %(other)s.",
-                                            email=email, other=seen_email[email]), filename))
+            errors.append(
+                LineError(
+                    line,
+                    _(
+                        "Email %(email)s sudah muncul di baris %(other)s.",
+                        email=email,
+                        other=seen_email[email],
+                    ),
+                    filename,
+                )
+            )
             continue
         if nip:
             seen_nip[nip] = line

@@ -15,8 +15,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import nip as nip_rules
 from lms.accounts import services
@@ -51,10 +51,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed,
-               scope="login-ip")
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed,
-               scope="login-account")
+@limiter.limit(
+    _login_limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed, scope="login-ip"
+)
+@limiter.limit(
+    _login_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed, scope="login-account"
+)
 def login():
     """Log in with NIP, username or email and a password."""
     if current_user.is_authenticated:
@@ -66,8 +68,10 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             services.start_session(
-                user, current_app.config["PERMANENT_SESSION_LIFETIME"],
-                ip=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+                user,
+                current_app.config["PERMANENT_SESSION_LIFETIME"],
+                ip=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
             )
             db.session.commit()
             session.clear()  # a fresh session: no fixation
@@ -97,8 +101,9 @@ def logout():
 def home():
     """The role's home page: a learner's courses, a reviewer's queue, an admin's overview."""
     roles = {r.value for r in current_user.roles}
-    return render_template("accounts/home.html", roles=roles,
-                           is_reviewer=bool(roles & {"mentor", "coach", "penguji"}))
+    return render_template(
+        "accounts/home.html", roles=roles, is_reviewer=bool(roles & {"mentor", "coach", "penguji"})
+    )
 
 
 @bp.route("/akun/profil", methods=["GET", "POST"])
@@ -111,9 +116,13 @@ def profile():
         form.version.data = str(user.version)
     if form.validate_on_submit():
         try:
-            services.update_profile(user, email=form.email.data, timezone=form.timezone.data,
-                                    language=form.language.data,
-                                    expected_version=_int_or_none(form.version.data))
+            services.update_profile(
+                user,
+                email=form.email.data,
+                timezone=form.timezone.data,
+                language=form.language.data,
+                expected_version=_int_or_none(form.version.data),
+            )
         except DomainError as exc:
             db.session.rollback()
             form.email.errors.append(exc.message)
@@ -121,8 +130,9 @@ def profile():
             db.session.commit()
             flash(_("Profil disimpan."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, user=user,
-                           nip_pretty=nip_rules.pretty(user.nip))
+    return render_template(
+        "accounts/profile.html", form=form, user=user, nip_pretty=nip_rules.pretty(user.nip)
+    )
 
 
 @bp.route("/akun/kata-sandi", methods=["GET", "POST"])
@@ -133,8 +143,9 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.current.data, form.new.data,
-                                     current_app.config["PERMANENT_SESSION_LIFETIME"])
+            services.change_password(
+                user, form.current.data, form.new.data, current_app.config["PERMANENT_SESSION_LIFETIME"]
+            )
         except DomainError as exc:
             db.session.rollback()
             form.current.errors.append(exc.message)

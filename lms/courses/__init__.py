@@ -1,0 +1,1 @@
+"""Courses: programs, courses, modules, lessons, angkatan, enrolments, progress and JP."""

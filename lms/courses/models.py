@@ -1,0 +1,311 @@
+"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress, JP ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.extensions import db
+from lms.models_base import UTCDateTime, str_enum, utcnow
+
+
+class ProgramKind(enum.StrEnum):
+    """Kinds of program; leadership programs carry a proyek perubahan."""
+
+    LEADERSHIP = "kepemimpinan"
+    LATSAR = "latsar"
+    TECHNICAL = "teknis"
+    FUNCTIONAL = "fungsional"
+    MOOC = "mooc"
+
+
+class Program(db.Model):
+    """A training program such as PKN Tingkat II, PKA, PKP or Latsar CPNS."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ProgramKind] = mapped_column(
+        str_enum(ProgramKind, "program_kind", 20), default=ProgramKind.TECHNICAL
+    )
+    jp: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Name of the change project in this program: "proyek perubahan", "aksi perubahan",
+    # "aktualisasi"; empty when the program has none.
+    project_label: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    courses: Mapped[list[Course]] = relationship(back_populates="program")
+
+    @property
+    def has_project(self) -> bool:
+        return bool(self.project_label)
+
+    def __repr__(self) -> str:
+        return f"<Program {self.code}>"
+
+
+class CourseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Course(db.Model):
+    """A self-paced (daring) course: ordered modules of lessons, worth some JP."""
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("status != 'published' OR published_at IS NOT NULL", name="published_has_date"),
+        CheckConstraint("jp >= 0", name="jp_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    jp: Mapped[int] = mapped_column(Integer, default=0)
+    cover_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[CourseStatus] = mapped_column(
+        str_enum(CourseStatus, "course_status", 12), default=CourseStatus.DRAFT, index=True
+    )
+    # A module opens only when the previous one is done.
+    sequential: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    program: Mapped[Program | None] = relationship(back_populates="courses")
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CourseStatus.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class Module(db.Model):
+    """An ordered part of a course, with its own published flag."""
+
+    __tablename__ = "modules"
+    __table_args__ = (Index("ix_modules_course_position", "course_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Module {self.id} {self.title!r}>"
+
+
+class LessonKind(enum.StrEnum):
+    TEXT = "text"
+    VIDEO = "video"
+    FILE = "file"
+    LINK = "link"
+
+
+class Lesson(db.Model):
+    """One lesson: Markdown text, a video with a text alternative, a file, or an external link.
+
+    ``body_html`` is rendered and sanitised once, at save time, from ``body_md``.
+    """
+
+    __tablename__ = "lessons"
+    __table_args__ = (Index("ix_lessons_module_position", "module_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[LessonKind] = mapped_column(str_enum(LessonKind, "lesson_kind", 10), default=LessonKind.TEXT)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    link_url: Mapped[str | None] = mapped_column(String(500))
+    file_key: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_mime: Mapped[str | None] = mapped_column(String(120))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.id} {self.title!r}>"
+
+
+class Angkatan(db.Model):
+    """A cohort: "PKP Angkatan IX Tahun 2024". Runs one program or one course."""
+
+    __tablename__ = "angkatan"
+    __table_args__ = (
+        CheckConstraint("(program_id IS NULL) != (course_id IS NULL)", name="program_xor_course"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint(
+            "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates_ordered"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    enrolment_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    program: Mapped[Program | None] = relationship()
+    course: Mapped[Course | None] = relationship()
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="angkatan", order_by="Enrolment.ndh")
+
+    def __repr__(self) -> str:
+        return f"<Angkatan {self.id} {self.name!r}>"
+
+
+class EnrolmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+
+class Enrolment(db.Model):
+    """A peserta in an angkatan, with NDH and the mentor and coach assigned to them."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("angkatan_id", "user_id"),
+        CheckConstraint("mentor_id IS NULL OR mentor_id != user_id", name="not_own_mentor"),
+        CheckConstraint("coach_id IS NULL OR coach_id != user_id", name="not_own_coach"),
+        CheckConstraint("status != 'completed' OR completed_at IS NOT NULL", name="completed_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    angkatan_id: Mapped[int] = mapped_column(ForeignKey("angkatan.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    ndh: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[EnrolmentStatus] = mapped_column(
+        str_enum(EnrolmentStatus, "enrolment_status", 12), default=EnrolmentStatus.ACTIVE
+    )
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    surat_tugas_key: Mapped[str | None] = mapped_column(String(64))
+    surat_tugas_name: Mapped[str | None] = mapped_column(String(255))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    angkatan: Mapped[Angkatan] = relationship(back_populates="enrolments")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    coach: Mapped[User | None] = relationship(foreign_keys=[coach_id])
+
+    def __repr__(self) -> str:
+        return f"<Enrolment {self.id} user={self.user_id} angkatan={self.angkatan_id}>"
+
+
+class LessonProgress(db.Model):
+    """A learner's progress on one lesson (kept when the lesson is edited)."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    first_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<LessonProgress user={self.user_id} lesson={self.lesson_id}>"
+
+
+class CourseCompletion(db.Model):
+    """A learner completed a course (recorded once, with its time)."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CourseCompletion user={self.user_id} course={self.course_id}>"
+
+
+class JpSource(enum.StrEnum):
+    COURSE = "course"
+    PROGRAM = "program"
+    EXTERNAL = "external"
+
+
+class JpRecord(db.Model):
+    """One line of a person's JP ledger: JP earned in a calendar year from one source.
+
+    The unique constraint makes crediting idempotent: one completion credits JP once.
+    ``year`` is the calendar year in the learner's own time zone at completion.
+    """
+
+    __tablename__ = "jp_records"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source", "source_id"),
+        Index("ix_jp_records_user_year", "user_id", "year"),
+        CheckConstraint("jp >= 0", name="jp_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[JpSource] = mapped_column(str_enum(JpSource, "jp_source", 12))
+    source_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    jp: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<JpRecord user={self.user_id} {self.source}:{self.source_id} {self.jp} JP>"

@@ -1,0 +1,81 @@
+"""The app starts, answers /healthz, and refuses to start in production without a secret."""
+
+import pytest
+from sqlalchemy import text
+
+from lms import create_app
+from lms.config import ConfigError, build_config
+from lms.extensions import db
+
+
+def test_healthz_ok(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_database_error(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing-dir/x/db.sqlite3")
+    r = app.test_client().get("/healthz")
+    assert r.status_code == 503
+    assert r.get_json() == {"status": "error", "database": "error"}
+
+
+def test_production_refuses_without_secret_key(tmp_path):
+    env = {"LMS_ENV": "production"}
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        build_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)
+
+
+def test_production_with_secret_key_builds(tmp_path):
+    cfg = build_config(
+        {"INSTANCE_PATH": str(tmp_path)}, environ={"LMS_ENV": "production", "SECRET_KEY": "x" * 40}
+    )
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+
+
+def test_postgres_url_gets_psycopg_driver(tmp_path):
+    cfg = build_config({"INSTANCE_PATH": str(tmp_path)}, environ={"DATABASE_URL": "postgres://u:p@h/db"})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@h/db"
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific pragmas")
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_security_headers(client):
+    r = client.get("/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"]
+
+
+def test_unknown_page_is_friendly_404(client):
+    r = client.get("/tidak-ada")
+    assert r.status_code == 404
+    assert b"Halaman tidak ditemukan" in r.data
+    assert b"Traceback" not in r.data
+
+
+def test_500_page_has_no_traceback(make_app):
+    app = make_app()
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret /etc/path SELECT * FROM users")
+
+    r = app.test_client().get("/boom")
+    assert r.status_code == 500
+    assert b"SELECT" not in r.data and b"/etc/path" not in r.data
+    assert b"Terjadi kesalahan" in r.data
+
+
+def test_create_app_twice_is_independent(base_overrides, _schema):
+    a, b = create_app(base_overrides), create_app(base_overrides)
+    assert a is not b
