@@ -17,3 +17,6 @@ errorlog = "-"
 loglevel = "info"
 # Trust X-Forwarded-* only from a proxy on this machine.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which two
+# checkouts running at once would fight over; `make run` does not use gunicornc.
+control_socket_disable = True
