@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, jsonify, request, session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -124,6 +124,7 @@ def _register_template_helpers(app: Flask) -> None:
         return f"{format_datetime(value, fmt)} {zone}"
 
     app.add_template_filter(_dt, "dt")
+    app.add_template_global(get_locale, "get_locale")  # <html lang> names the page's language
 
     @app.context_processor
     def _globals():
