@@ -565,6 +565,7 @@ def run(
     ):
         if hooks is not None:
             hooks["server"] = proc
+            hooks["base"] = base
         stats, people = asyncio.run(run_participants(base, exam, opts, app, hooks))
         rss = [round(rss_mb(pid), 1) for pid in worker_pids(proc.pid)]
     wall = time.monotonic() - wall
@@ -586,10 +587,12 @@ def run(
     print_summary(summary, meta)
     for note in stats.notes[:10]:
         print(f"  note: {note}")
-    result = {"meta": meta, **summary}
+    result = {"meta": meta, **summary, "people": people}
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, indent=2, default=str))
+        json_path.write_text(
+            json.dumps({k: v for k, v in result.items() if k != "people"}, indent=2, default=str)
+        )
     return result
 
 
