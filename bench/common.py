@@ -142,11 +142,18 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def flask(args: list[str], database_url: str, check: bool = True) -> subprocess.CompletedProcess:
+def flask(
+    args: list[str], database_url: str, check: bool = True, env_extra: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run a `flask ...` command of this checkout against ``database_url``."""
-    env = {**os.environ, "FLASK_APP": "app.py", "DATABASE_URL": database_url}
+    env = {**os.environ, **(env_extra or {}), "FLASK_APP": "app.py", "DATABASE_URL": database_url}
     return subprocess.run(
-        [str(Path(PYTHON).parent / "flask"), *args], cwd=ROOT, env=env, check=check, capture_output=not check
+        [str(Path(PYTHON).parent / "flask"), *args],
+        cwd=ROOT,
+        env=env,
+        check=check,
+        capture_output=not check,
+        text=True,
     )
 
 

@@ -206,19 +206,22 @@ def pg_restart(participants: int, down_seconds: float) -> None:
 
 
 @contextmanager
-def full_tmpfs(size_kb: int = 1024):
-    """A tmpfs of ``size_kb`` mounted on a fresh folder and filled up except a few KB."""
+def full_tmpfs(size_kb: int = 1024, leave_kb: int = 0):
+    """A tmpfs of ``size_kb`` mounted on a fresh folder, filled up except ``leave_kb``."""
     mount = Path(tempfile.mkdtemp(prefix="pelita-bench-uploads-"))
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)], check=True)
     try:
         filler = mount / "filler.bin"
-        with open(filler, "wb") as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError:
-                pass
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:  # ENOSPC: the folder is full
+            pass
+        finally:
+            os.close(fd)
+        if leave_kb:
+            os.truncate(filler, max(0, filler.stat().st_size - leave_kb * 1024))
         yield mount
     finally:
         subprocess.run(["umount", str(mount)], check=False)
