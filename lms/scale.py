@@ -41,6 +41,20 @@ from lms.courses.models import (
 from lms.extensions import db
 from lms.markdown import render_markdown
 
+try:  # features that may not be installed yet: their steps are skipped
+    from lms.quizzes import services as quiz_services
+    from lms.quizzes.models import (
+        Attempt,
+        AttemptAnswer,
+        AttemptQuestion,
+        AttemptState,
+        Question,
+        QuizGrade,
+        QuizKind,
+    )
+except ImportError:  # pragma: no cover - depends on the branch
+    quiz_services = None
+
 SCALE_PASSWORD = "pelita-skala-2026"  # noqa: S105 - published benchmark password
 PREFIX = "skala"
 
@@ -512,8 +526,180 @@ class _Seeder:
         return self.report
 
 
+def _quiz_gift(course_no: int, n: int) -> str:
+    parts = []
+    for i in range(1, n + 1):
+        right = (course_no + i) % 4
+        options = " ".join(("=" if k == right else "~") + f"Pilihan {chr(65 + k)}" for k in range(4))
+        topic = _TOPICS[(course_no + i) % len(_TOPICS)]
+        parts.append(
+            f"::K{course_no}-{i}:: Soal {i} tentang {topic}: pilih jawaban yang paling tepat. {{{options}}}"
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def _seed_quizzes(seeder: _Seeder) -> dict[str, int]:
+    """Per course a question bank, a pre-test and a post-test; graded attempts with their
+    questions and answers, and the grade that counts, for enrolled participants."""
+    s, rng = seeder.s, seeder.rng
+    quizzes: list[tuple[int, int, list]] = []  # quiz id, course id, questions
+    for n, course in enumerate(seeder.courses, start=1):
+        course_obj = db.session.get(Course, course.id)
+        summary = quiz_services.import_questions(course_obj, _quiz_gift(n, s.questions_per_quiz), "gift")
+        questions = sorted(summary.questions, key=lambda q: q.id)
+        for kind, title in ((QuizKind.PRE_TEST, "Pre-test"), (QuizKind.POST_TEST, "Post-test")):
+            quiz = quiz_services.create_quiz(
+                course_obj,
+                quiz_services.QuizSettings(
+                    title=f"{title} {course.title}"[:200],
+                    kind=kind,
+                    time_limit_minutes=60,
+                    max_attempts=2,
+                    published=True,
+                ),
+            )
+            quiz_services.add_questions(quiz, [q.id for q in questions])
+            quizzes.append((quiz.id, course.id, questions))
+    db.session.flush()
+    by_course: dict[int, list[tuple[int, list]]] = {}
+    for quiz_id, course_id, questions in quizzes:
+        by_course.setdefault(course_id, []).append((quiz_id, questions))
+    pairs = sorted(
+        {(e.user_id, cid) for e in seeder.enrolments for cid in seeder._courses_of(e.program_id, e.course_id)}
+    )
+    rng.shuffle(pairs)
+    plan: list[tuple[int, int, int, list]] = []  # quiz, user, number, questions
+    budget = s.quiz_attempts
+    for number in (1, 2):
+        for user_id, course_id in pairs:
+            for quiz_id, questions in by_course.get(course_id, []):
+                if budget <= 0:
+                    break
+                if number == 2 and rng.random() > 0.3:
+                    continue
+                plan.append((quiz_id, user_id, number, questions))
+                budget -= 1
+    base = _NOW - timedelta(days=60)
+    attempt_rows, outcomes = [], []
+    for quiz_id, user_id, number, questions in plan:
+        started = base + timedelta(minutes=rng.randint(0, 60 * 24 * 50))
+        chosen = []
+        score = 0.0
+        for q in questions:
+            options = q.data.get("options") or []
+            pick = (
+                rng.choice(options)
+                if options and rng.random() < 0.35
+                else max(options, key=lambda o: o["fraction"])
+            )
+            fraction = max(0.0, float(pick.get("fraction", 0)))
+            chosen.append((q, str(pick["id"]), fraction))
+            score += fraction * q.default_mark
+        max_score = sum(q.default_mark for q in questions)
+        percent = round(100 * score / max_score, 2) if max_score else 0.0
+        finished = started + timedelta(minutes=rng.randint(10, 55))
+        attempt_rows.append(
+            {
+                "quiz_id": quiz_id,
+                "user_id": user_id,
+                "number": number,
+                "state": AttemptState.GRADED,
+                "started_at": started,
+                "deadline_at": started + timedelta(minutes=60),
+                "last_saved_at": finished,
+                "submitted_at": finished,
+                "graded_at": finished,
+                "score": round(score, 4),
+                "max_score": max_score,
+                "percent": percent,
+                "passed": percent >= 60,
+            }
+        )
+        outcomes.append(chosen)
+    n_attempts = _bulk(Attempt, attempt_rows, s.batch)
+    quiz_ids = [q[0] for q in quizzes]
+    ids = {
+        (row.quiz_id, row.user_id, row.number): row.id
+        for row in db.session.execute(
+            select(Attempt.id, Attempt.quiz_id, Attempt.user_id, Attempt.number).where(
+                Attempt.quiz_id.in_(quiz_ids)
+            )
+        )
+    }
+    keyed = [
+        (ids[(r["quiz_id"], r["user_id"], r["number"])], r, chosen)
+        for r, chosen in zip(attempt_rows, outcomes, strict=True)
+    ]
+
+    def question_rows():
+        for attempt_id, row, chosen in keyed:
+            for position, (q, _pick, fraction) in enumerate(chosen, start=1):
+                yield {
+                    "attempt_id": attempt_id,
+                    "question_id": q.id,
+                    "position": position,
+                    "qtype": q.qtype,
+                    "title": q.title,
+                    "text_html": q.text_html,
+                    "general_feedback_html": q.general_feedback_html,
+                    "data": q.data,
+                    "order": [str(o["id"]) for o in q.data.get("options") or []],
+                    "mark": q.default_mark,
+                    "fraction": fraction,
+                    "score": round(fraction * q.default_mark, 4),
+                    "graded_at": row["graded_at"],
+                    "grader_comment": "",
+                }
+
+    n_questions = _bulk(AttemptQuestion, question_rows(), s.batch)
+    aq_ids = {
+        (a, p): i
+        for i, a, p in db.session.execute(
+            select(AttemptQuestion.id, AttemptQuestion.attempt_id, AttemptQuestion.position)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(Attempt.quiz_id.in_(quiz_ids))
+        )
+    }
+
+    def answer_rows():
+        for attempt_id, row, chosen in keyed:
+            for position, (_q, pick, _fraction) in enumerate(chosen, start=1):
+                yield {
+                    "attempt_id": attempt_id,
+                    "attempt_question_id": aq_ids[(attempt_id, position)],
+                    "response": {"choice": pick},
+                    "revision": 1,
+                    "saved_at": row["submitted_at"],
+                }
+
+    n_answers = _bulk(AttemptAnswer, answer_rows(), s.batch)
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    for attempt_id, row, _chosen in keyed:
+        key = (row["quiz_id"], row["user_id"])
+        if key not in best or row["percent"] > best[key][0]:
+            best[key] = (row["percent"], attempt_id)
+    n_grades = _bulk(
+        QuizGrade,
+        (
+            {"quiz_id": q, "user_id": u, "attempt_id": a, "percent": p, "passed": p >= 60, "updated_at": _NOW}
+            for (q, u), (p, a) in best.items()
+        ),
+        s.batch,
+    )
+    return {
+        "quizzes": len(quizzes),
+        "questions": db.session.scalar(select(func.count(Question.id))),
+        "attempts": n_attempts,
+        "attempt_questions": n_questions,
+        "attempt_answers": n_answers,
+        "quiz_grades": n_grades,
+    }
+
+
 # Steps for features that may or may not be installed: (name, function or None).
-EXTRA_STEPS: list[tuple[str, Callable[[_Seeder], dict[str, int]] | None]] = []
+EXTRA_STEPS: list[tuple[str, Callable[[_Seeder], dict[str, int]] | None]] = [
+    ("quizzes", _seed_quizzes if quiz_services is not None else None),
+]
 
 
 def seed_scale(

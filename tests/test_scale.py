@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -113,3 +114,27 @@ def test_scale_nips_are_valid_and_unique():
     nips = {scale_nip(n) for n in range(1, 20_001)}
     assert len(nips) == 20_000
     assert all(nip_rules.validate(n) == n for n in nips)
+
+
+def test_seed_scale_quiz_attempts_when_quizzes_are_installed(app):
+    quiz_models = pytest.importorskip("lms.quizzes.models")
+    report = seed_scale(TINY)
+    db.session.commit()
+    attempts = db.session.scalar(select(func.count(quiz_models.Attempt.id)))
+    assert attempts == report.counts["attempts"] == 30
+    per_attempt = TINY.questions_per_quiz
+    assert db.session.scalar(select(func.count(quiz_models.AttemptQuestion.id))) == 30 * per_attempt
+    assert db.session.scalar(select(func.count(quiz_models.AttemptAnswer.id))) == 30 * per_attempt
+    # One grade per learner and quiz, pointing at that learner's best attempt.
+    grades = db.session.scalars(select(quiz_models.QuizGrade)).all()
+    pairs = db.session.execute(
+        select(quiz_models.Attempt.quiz_id, quiz_models.Attempt.user_id).distinct()
+    ).all()
+    assert len(grades) == len(pairs)
+    for grade in grades:
+        best = db.session.scalar(
+            select(func.max(quiz_models.Attempt.percent)).where(
+                quiz_models.Attempt.quiz_id == grade.quiz_id, quiz_models.Attempt.user_id == grade.user_id
+            )
+        )
+        assert grade.percent == best
