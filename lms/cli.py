@@ -62,7 +62,7 @@ _SIZE_HELP = {
     "modules_per_course": "modules per course",
     "lessons_per_module": "lessons per module",
     "programs": "programs (at most 4; leadership programs carry a project)",
-    "angkatan": "angkatan (a quarter run a program, the rest a course)",
+    "angkatan": "angkatan (45% run a program, the rest a course)",
     "min_participants": "fewest participants per angkatan",
     "max_participants": "most participants per angkatan",
     "completions": "lesson completions",

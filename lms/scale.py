@@ -54,6 +54,19 @@ try:  # features that may not be installed yet: their steps are skipped
     )
 except ImportError:  # pragma: no cover - depends on the branch
     quiz_services = None
+try:
+    from lms.projects import services as project_services
+    from lms.projects.models import (
+        Decision,
+        Project,
+        Review,
+        ReviewerRole,
+        StageSubmission,
+        SubmissionState,
+        SubmissionVersion,
+    )
+except ImportError:  # pragma: no cover - depends on the branch
+    project_services = None
 
 SCALE_PASSWORD = "pelita-skala-2026"  # noqa: S105 - published benchmark password
 PREFIX = "skala"
@@ -368,7 +381,7 @@ class _Seeder:
     def cohorts(self) -> dict[str, int]:
         s = self.s
         rng = self.rng
-        program_angkatan = s.angkatan // 4 if self.program_ids else 0
+        program_angkatan = round(s.angkatan * 0.45) if self.program_ids else 0
         today = _NOW.date()
         angkatan_rows = []
         self.angkatan_plan: list[tuple[str, int | None, int | None, int]] = []
@@ -696,9 +709,152 @@ def _seed_quizzes(seeder: _Seeder) -> dict[str, int]:
     }
 
 
+_PROJECT_BODY = (
+    "## Latar belakang\n\nAntrean layanan rekomendasi di unit kerja rata-rata 14 hari. "
+    "Aksi perubahan ini memangkasnya menjadi 3 hari dengan layanan daring.\n\n"
+    "## Tonggak\n\n1. Jangka pendek: SOP baru dan formulir daring\n2. Jangka menengah: integrasi data\n"
+    "3. Jangka panjang: replikasi ke OPD lain\n"
+)
+
+
+def _seed_projects(seeder: _Seeder) -> dict[str, int]:
+    """Projects of participants in program angkatan, with their first stage (rancangan) in every
+    state: approved by coach and mentor, waiting in the queues, sent back for revision, or draft."""
+    s, rng = seeder.s, seeder.rng
+    stages: dict[int, object] = {}
+    for program_id in seeder.program_ids:
+        program = db.session.get(Program, program_id)
+        stages[program_id] = project_services.install_default_stages(program)[0]
+    candidates = [e for e in seeder.enrolments if e.program_id is not None]
+    rng.shuffle(candidates)
+    chosen = candidates[: s.projects]
+    if len(chosen) < s.projects:
+        seeder.progress(f"projects: only {len(chosen)} participants in program angkatan (asked {s.projects})")
+    mentor_of = dict(
+        db.session.execute(
+            select(Enrolment.id, Enrolment.mentor_id).where(Enrolment.id.in_([e.id for e in chosen]))
+        ).all()
+    )
+    coach_of = dict(
+        db.session.execute(
+            select(Enrolment.id, Enrolment.coach_id).where(Enrolment.id.in_([e.id for e in chosen]))
+        ).all()
+    )
+    topics = [t.title() for t in _TOPICS]
+    n_projects = _bulk(
+        Project,
+        (
+            {
+                "enrolment_id": e.id,
+                "title": f"Aksi Perubahan {topics[i % len(topics)]} di Unit {i + 1}",
+                "problem_statement": "Layanan lambat dan tidak terpantau.",
+                "unit": f"Unit Skala {i % 200 + 1:03d}",
+                "created_at": _NOW - timedelta(days=40),
+            }
+            for i, e in enumerate(chosen)
+        ),
+        s.batch,
+    )
+    project_ids = dict(
+        db.session.execute(
+            select(Project.enrolment_id, Project.id).where(Project.enrolment_id.in_([e.id for e in chosen]))
+        ).all()
+    )
+    html = render_markdown(_PROJECT_BODY)
+    plan = []  # enrolment, state, days waiting
+    for e in chosen:
+        r = rng.random()
+        state = (
+            SubmissionState.APPROVED
+            if r < 0.4
+            else SubmissionState.SUBMITTED
+            if r < 0.7
+            else SubmissionState.REVISION_REQUESTED
+            if r < 0.85
+            else SubmissionState.DRAFT
+        )
+        plan.append((e, state, rng.randint(0, 20)))
+    submissions = []
+    for e, state, days in plan:
+        waiting = state == SubmissionState.SUBMITTED
+        submissions.append(
+            {
+                "project_id": project_ids[e.id],
+                "stage_id": stages[e.program_id].id,
+                "state": state,
+                "draft_md": _PROJECT_BODY,
+                "current_version_no": 0 if state == SubmissionState.DRAFT else 1,
+                "waiting_since": _NOW - timedelta(days=days) if waiting else None,
+                "approved_at": _NOW - timedelta(days=days) if state == SubmissionState.APPROVED else None,
+            }
+        )
+    n_submissions = _bulk(StageSubmission, submissions, s.batch)
+    submission_ids = dict(
+        db.session.execute(
+            select(StageSubmission.project_id, StageSubmission.id).where(
+                StageSubmission.project_id.in_(list(project_ids.values()))
+            )
+        ).all()
+    )
+    versions = [
+        {
+            "submission_id": submission_ids[project_ids[e.id]],
+            "number": 1,
+            "body_md": _PROJECT_BODY,
+            "body_html": html,
+            "submitted_by_id": e.user_id,
+            "submitted_at": _NOW - timedelta(days=days + 2),
+        }
+        for e, state, days in plan
+        if state != SubmissionState.DRAFT
+    ]
+    n_versions = _bulk(SubmissionVersion, versions, s.batch)
+    version_ids = dict(
+        db.session.execute(
+            select(SubmissionVersion.submission_id, SubmissionVersion.id).where(
+                SubmissionVersion.submission_id.in_(list(submission_ids.values()))
+            )
+        ).all()
+    )
+    reviews = []
+    for e, state, days in plan:
+        sid = submission_ids[project_ids[e.id]]
+        at = _NOW - timedelta(days=days)
+        pairs = []
+        if state == SubmissionState.APPROVED:
+            pairs = [(ReviewerRole.COACH, coach_of[e.id], Decision.APPROVE)]
+            pairs.append((ReviewerRole.MENTOR, mentor_of[e.id], Decision.APPROVE))
+        elif state == SubmissionState.REVISION_REQUESTED:
+            pairs = [(ReviewerRole.COACH, coach_of[e.id], Decision.REVISE)]
+        for role, reviewer_id, decision in pairs:
+            if reviewer_id is None:
+                continue
+            reviews.append(
+                {
+                    "submission_id": sid,
+                    "version_id": version_ids[sid],
+                    "reviewer_id": reviewer_id,
+                    "role": role,
+                    "decision": decision,
+                    "comment": "Sudah baik."
+                    if decision == Decision.APPROVE
+                    else "Perjelas tonggak jangka pendek.",
+                    "created_at": at,
+                }
+            )
+    n_reviews = _bulk(Review, reviews, s.batch)
+    return {
+        "projects": n_projects,
+        "project_submissions": n_submissions,
+        "project_submission_versions": n_versions,
+        "project_reviews": n_reviews,
+    }
+
+
 # Steps for features that may or may not be installed: (name, function or None).
 EXTRA_STEPS: list[tuple[str, Callable[[_Seeder], dict[str, int]] | None]] = [
     ("quizzes", _seed_quizzes if quiz_services is not None else None),
+    ("projects", _seed_projects if project_services is not None else None),
 ]
 
 

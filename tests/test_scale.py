@@ -138,3 +138,26 @@ def test_seed_scale_quiz_attempts_when_quizzes_are_installed(app):
             )
         )
         assert grade.percent == best
+
+
+def test_seed_scale_projects_when_projects_are_installed(app):
+    project_models = pytest.importorskip("lms.projects.models")
+    report = seed_scale(TINY)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(project_models.Project.id))) == report.counts["projects"] == 6
+    submissions = db.session.scalars(select(project_models.StageSubmission)).all()
+    assert len(submissions) == 6
+    for submission in submissions:
+        versions = db.session.scalar(
+            select(func.count(project_models.SubmissionVersion.id)).where(
+                project_models.SubmissionVersion.submission_id == submission.id
+            )
+        )
+        assert versions == submission.current_version_no
+        if submission.state == project_models.SubmissionState.APPROVED:
+            decisions = db.session.scalars(
+                select(project_models.Review.decision).where(
+                    project_models.Review.submission_id == submission.id
+                )
+            ).all()
+            assert sorted(decisions) == ["approve", "approve"]
