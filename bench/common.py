@@ -174,6 +174,19 @@ def machine_note() -> str:
     return f"{cpus} cores (shared with the load generator and other work), load average {load}"
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux /proc), in seconds."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def worker_pids(master_pid: int) -> list[int]:
     """The gunicorn worker processes of a master."""
     out = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)

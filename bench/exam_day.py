@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import sys
@@ -50,6 +51,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 
 from bench.common import (  # noqa: E402
     ROOT,
+    cpu_seconds,
     default_sqlite_url,
     flask,
     machine_note,
@@ -538,6 +540,10 @@ def print_summary(summary: dict, meta: dict) -> None:
     for problem in c["problems"]:
         print(f"  PROBLEM: {problem}")
     print(f"worker RSS after the run: {meta['rss_mb']} MB")
+    print(
+        f"server CPU: {meta['server_cpu_s']:.0f} s for about {meta['requests']} requests "
+        f"({1000 * meta['server_cpu_s'] / max(1, meta['requests']):.1f} ms each); load average {meta['load']}"
+    )
     for name, ok in summary["verdicts"].items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
 
@@ -566,8 +572,13 @@ def run(
         if hooks is not None:
             hooks["server"] = proc
             hooks["base"] = base
+        load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds(worker_pids(proc.pid))
         stats, people = asyncio.run(run_participants(base, exam, opts, app, hooks))
+        # Server CPU (both workers; a worker killed during the run loses its share).
+        server_cpu = cpu_seconds(worker_pids(proc.pid)) - cpu_before
         rss = [round(rss_mb(pid), 1) for pid in worker_pids(proc.pid)]
+        load_after = os.getloadavg()[0]
     wall = time.monotonic() - wall
     check = check_database(app, exam, people, len([p for p in people if p.attempt_id]))
     if len(people) != opts.participants:
@@ -582,6 +593,10 @@ def run(
         "exam_minutes": opts.exam_minutes,
         "wall_s": wall,
         "rss_mb": rss,
+        "server_cpu_s": round(server_cpu, 1),
+        "requests": sum(len(v) for v in stats.times.values())
+        + sum(sum(c.values()) for c in stats.errors.values()),
+        "load": f"{load_before:.1f} at the start, {load_after:.1f} at the end",
         "notes": stats.notes,
     }
     print_summary(summary, meta)

@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, event, inspect, text  # noqa: E402
 
 from bench.common import (  # noqa: E402
     ROOT,
+    cpu_seconds,
     default_sqlite_url,
     flask,
     login_cookie,
@@ -268,10 +269,12 @@ def wrk(url: str, cookie: str | None, duration: int, concurrency: int) -> dict:
         return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "rps": rps,
+        "requests": requests,
         "p50_ms": ms("50"),
         "p99_ms": ms("99"),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
@@ -333,12 +336,19 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cookies = {role: login_cookie(pelita_url, u, SCALE_PASSWORD) for role, u in subjects.users.items()}
 
-        def measure(url_: str, cookie: str | None) -> dict:
+        def measure(url_: str, cookie: str | None, master) -> dict:
+            """wrk, plus the server's CPU time per request (robust when other work shares the
+            cores: wall-clock figures on a busy machine drift, CPU per request much less)."""
             if args.warmup:
                 wrk(url_, cookie, args.warmup, args.concurrency)
-            return wrk(url_, cookie, args.duration, args.concurrency)
+            pids = worker_pids(master.pid)
+            before = cpu_seconds(pids)
+            result = wrk(url_, cookie, args.duration, args.concurrency)
+            result["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, result["requests"])
+            result["load"] = os.getloadavg()[0]
+            return result
 
-        baseline = [measure(base_url + "/", None)]
+        baseline = [measure(base_url + "/", None, _b)]
         print(f"baseline: {baseline[0]['rps']:.0f} req/s", flush=True)
         for page in PAGES:
             info = {**counted.get(page.label, {}), "label": page.label}
@@ -355,15 +365,17 @@ def main(argv: list[str] | None = None) -> int:
                 info["skipped"] = f"HTTP {status} over gunicorn"
                 rows.append(info)
                 continue
-            info.update(measure(page_url, cookies[page.role]))
+            info.update(measure(page_url, cookies[page.role], pelita))
             rows.append(info)
             print(f"{page.label}: {info['rps']:.0f} req/s, {info['queries']} queries", flush=True)
-        baseline.append(measure(base_url + "/", None))
+        baseline.append(measure(base_url + "/", None, _b))
         rss = [round(rss_mb(pid), 1) for pid in worker_pids(pelita.pid)]
     base_rps = sum(b["rps"] for b in baseline) / len(baseline)
+    base_cpu = sum(b["cpu_ms"] for b in baseline) / len(baseline)
     for row in rows:
         if "rps" in row:
             row["ratio"] = row["rps"] / base_rps
+            row["cpu_ratio"] = base_cpu / row["cpu_ms"] if row["cpu_ms"] else 0.0
     report = {
         "started": started.isoformat(timespec="seconds"),
         "database": url.split("@")[-1],
@@ -373,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         "workers": args.workers,
         "baseline": baseline,
         "baseline_rps": base_rps,
+        "baseline_cpu_ms": base_cpu,
         "subjects": {"users": subjects.users, **subjects.values},
         "notes": subjects.notes,
         "pages": rows,
@@ -408,7 +421,8 @@ def print_report(report: dict) -> None:
     print(
         "baseline (one row, small template): "
         + " / ".join(f"{x['rps']:.0f} req/s p50 {x['p50_ms']:.1f} ms p99 {x['p99_ms']:.1f} ms" for x in b)
-        + f" (first / last; mean {report['baseline_rps']:.0f})"
+        + f" (first / last; mean {report['baseline_rps']:.0f}); "
+        + f"server CPU {report['baseline_cpu_ms']:.2f} ms/request"
     )
     print()
     print(
@@ -417,10 +431,11 @@ def print_report(report: dict) -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for row in report["pages"]:
         if "skipped" in row:
-            print(f"| {row['label']} | | skipped: {row['skipped']} | | | | | |")
+            print(f"| {row['label']} | | skipped: {row['skipped']} | | | | | | | |")
             continue
         print(
             f"| {row['label']} | {row['role']} | {row['rps']:.0f} | {row['ratio']:.0%} | "
+            f"{row['cpu_ms']:.2f} | {row['cpu_ratio']:.0%} | "
             f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['queries']} / {row['queries_small']} | "
             f"{row['non_2xx'] + row['socket_errors']} |"
         )
