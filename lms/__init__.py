@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, g, has_request_context, jsonify, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import text
@@ -91,7 +91,9 @@ def _init_extensions(app: Flask) -> None:
         return account_services.load_session_user(token)
 
 
-def _select_locale() -> str:
+def _select_locale() -> str | None:
+    if not has_request_context():
+        return None  # CLI commands and services called outside a request: the default locale
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
     lang = session.get("lang")
@@ -100,7 +102,9 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(["id", "en"]) or "id"
 
 
-def _select_timezone() -> str:
+def _select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.timezone
     return "Asia/Jakarta"
