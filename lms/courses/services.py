@@ -89,7 +89,7 @@ def _check_version(obj, expected_version: int | None) -> None:
         )
 
 
-def _clean_name(filename: str | None) -> str:
+def clean_filename(filename: str | None) -> str:
     """A display name for an uploaded file: no folders, no control characters, not empty."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
@@ -119,7 +119,7 @@ def slugify(text: str) -> str:
     return slug[:100].strip("-") or "kursus"
 
 
-def _unique_slug(base: str, exclude_id: int | None = None) -> str:
+def unique_slug(base: str, exclude_id: int | None = None) -> str:
     taken = set(
         db.session.scalars(
             select(Course.slug).where(
@@ -306,7 +306,7 @@ def _validate_course(data: CourseData, existing: Course | None = None) -> str:
     if not slug:
         if existing is not None:
             return existing.slug
-        return _unique_slug(slugify(title))
+        return unique_slug(slugify(title))
     if len(slug) > 120 or not SLUG_RE.match(slug):
         raise CourseError(
             _("Slug hanya boleh berisi huruf kecil, angka, dan tanda hubung (contoh: pelayanan-publik).")
@@ -589,7 +589,7 @@ def _apply_lesson(lesson: Lesson, data: LessonData, html: str) -> None:
 
 def _set_lesson_file(lesson: Lesson, stored: storage.StoredFile, name: str) -> None:
     lesson.file_key, lesson.file_mime, lesson.file_size = stored.key, stored.mime, stored.size
-    lesson.file_name = _clean_name(name)
+    lesson.file_name = clean_filename(name)
 
 
 def add_lesson(module: Module, data: LessonData, file: Upload | None = None) -> Lesson:
@@ -650,7 +650,7 @@ def add_attachment(lesson: Lesson, file: Upload) -> LessonAttachment:
     attachment = LessonAttachment(
         lesson=lesson,
         key=stored.key,
-        name=_clean_name(file.filename),
+        name=clean_filename(file.filename),
         mime=stored.mime,
         size=stored.size,
         position=_next_position(LessonAttachment.position, LessonAttachment.lesson_id, lesson.id),
@@ -1553,7 +1553,10 @@ def enrol(
         db.session.add(enrolment)
     enrolment.mentor, enrolment.coach = mentor, coach
     if stored is not None:
-        enrolment.surat_tugas_key, enrolment.surat_tugas_name = stored.key, _clean_name(surat_tugas.filename)
+        enrolment.surat_tugas_key, enrolment.surat_tugas_name = (
+            stored.key,
+            clean_filename(surat_tugas.filename),
+        )
     db.session.flush()
     return enrolment
 
@@ -1588,7 +1591,7 @@ def set_surat_tugas(enrolment: Enrolment, upload: Upload) -> list[str]:
     """Attach (or replace) the participant's surat tugas; returns the old file to discard."""
     stored = _store(upload, storage.DOCUMENT_KINDS)
     old = [enrolment.surat_tugas_key] if enrolment.surat_tugas_key else []
-    enrolment.surat_tugas_key, enrolment.surat_tugas_name = stored.key, _clean_name(upload.filename)
+    enrolment.surat_tugas_key, enrolment.surat_tugas_name = stored.key, clean_filename(upload.filename)
     db.session.flush()
     return old
 
