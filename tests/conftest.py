@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import event, text
 
 from lms import create_app
@@ -129,6 +129,9 @@ def login_as(app, client):
             sess.clear()
             sess["_user_id"] = token
             sess["_fresh"] = True
+        # Requests share the test's app context, where Flask-Login caches the user in ``g``:
+        # forget it, or a second login_as() in one test keeps serving the first user.
+        g.pop("_login_user", None)
         return target
 
     return _login

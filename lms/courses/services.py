@@ -270,6 +270,11 @@ def update_program(program: Program, data: ProgramData, expected_version: int | 
     db.session.flush()
 
 
+def programs_query() -> Select:
+    """Programs by name, for the paginated admin list."""
+    return select(Program).order_by(Program.name, Program.id)
+
+
 def all_programs() -> list[Program]:
     """Every program, by name (for select boxes and the program list)."""
     return list(db.session.scalars(select(Program).order_by(Program.name, Program.id)))
@@ -1373,23 +1378,36 @@ def update_angkatan(angkatan: Angkatan, data: AngkatanData, expected_version: in
 
 
 def admin_angkatan_query(q: str | None = None) -> Select:
-    """Angkatan for the admin list with their participant counts, newest first.
-
-    Rows are (Angkatan, count); one query per page."""
-    count = (
-        select(func.count(Enrolment.id))
-        .where(Enrolment.angkatan_id == Angkatan.id, Enrolment.status.in_(permissions.ACCESS_STATUSES))
-        .correlate(Angkatan)
-        .scalar_subquery()
-    )
+    """Angkatan for the admin list, newest first, with search (see :func:`participant_counts`)."""
     stmt = (
-        select(Angkatan, count.label("participants"))
+        select(Angkatan)
         .options(joinedload(Angkatan.program), joinedload(Angkatan.course))
         .order_by(Angkatan.start_date.desc().nulls_last(), Angkatan.id.desc())
     )
     if q and q.strip():
         stmt = stmt.where(func.lower(Angkatan.name).like(f"%{q.strip().lower()}%"))
     return stmt
+
+
+def participant_counts(angkatan_ids: list[int]) -> dict[int, int]:
+    """Active and completed participants per angkatan, for a page of angkatan (one query)."""
+    if not angkatan_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.angkatan_id, func.count(Enrolment.id))
+        .where(Enrolment.angkatan_id.in_(angkatan_ids), Enrolment.status.in_(permissions.ACCESS_STATUSES))
+        .group_by(Enrolment.angkatan_id)
+    )
+    return dict(rows.tuples())
+
+
+def courses_for_angkatan_choice() -> list[Course]:
+    """Courses an angkatan can run (not archived), by title."""
+    return list(
+        db.session.scalars(
+            select(Course).where(Course.status != CourseStatus.ARCHIVED).order_by(Course.title, Course.id)
+        )
+    )
 
 
 def angkatan_courses(angkatan: Angkatan) -> list[Course]:
