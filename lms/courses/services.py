@@ -937,16 +937,23 @@ def lesson_for_page(lesson_id: int) -> Lesson | None:
     )
 
 
-def _progress_row(user: User, lesson: Lesson, at: datetime) -> LessonProgress:
-    """Get or create the progress row; two tabs opening a lesson at once do not collide."""
+def _progress_row(user: User, lesson: Lesson, at: datetime, complete: bool) -> tuple[LessonProgress, bool]:
+    """Get or create the progress row: (row, created). Two tabs opening a lesson at once do not
+    collide: the loser of the insert race reads the winner's row."""
     row = db.session.scalar(
         select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
     )
     if row is not None:
-        return row
+        return row, False
     try:
         with db.session.begin_nested():
-            row = LessonProgress(user_id=user.id, lesson_id=lesson.id, first_viewed_at=at, last_viewed_at=at)
+            row = LessonProgress(
+                user_id=user.id,
+                lesson_id=lesson.id,
+                first_viewed_at=at,
+                last_viewed_at=at,
+                completed_at=at if complete else None,
+            )
             db.session.add(row)
     except IntegrityError:
         row = db.session.scalar(
@@ -954,36 +961,34 @@ def _progress_row(user: User, lesson: Lesson, at: datetime) -> LessonProgress:
                 LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
             )
         )
-    return row
+        return row, False
+    return row, True
 
 
-def record_view(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
-    """A learner opened a lesson: remember it (for "resume") and, for a text lesson, mark it
-    done, since reading is what completes it. Returns the progress row."""
-    at = at or utcnow()
-    row = _progress_row(user, lesson, at)
-    row.last_viewed_at = at
-    newly_done = False
-    if lesson.kind == LessonKind.TEXT and row.completed_at is None:
-        row.completed_at = at
-        newly_done = True
+def _touch(user: User, lesson: Lesson, at: datetime, complete: bool) -> LessonProgress:
+    """Record a visit (and completion when asked); check the course when a lesson got done."""
+    row, created = _progress_row(user, lesson, at, complete)
+    newly_done = created and complete
+    if not created:
+        row.last_viewed_at = at
+        if complete and row.completed_at is None:
+            row.completed_at = at
+            newly_done = True
     db.session.flush()
     if newly_done:
         check_completion(user, lesson.module.course, at=at)
     return row
 
 
+def record_view(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
+    """A learner opened a lesson: remember it (for "resume") and, for a text lesson, mark it
+    done, since reading is what completes it. Returns the progress row."""
+    return _touch(user, lesson, at or utcnow(), complete=lesson.kind == LessonKind.TEXT)
+
+
 def mark_lesson_done(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
     """A learner says they watched the video, read the file or visited the link."""
-    at = at or utcnow()
-    row = _progress_row(user, lesson, at)
-    row.last_viewed_at = at
-    if row.completed_at is None:
-        row.completed_at = at
-        db.session.flush()
-        check_completion(user, lesson.module.course, at=at)
-    db.session.flush()
-    return row
+    return _touch(user, lesson, at or utcnow(), complete=True)
 
 
 def lesson_state(outline: Outline, lesson: Lesson) -> tuple[OutlineModule, OutlineLesson]:
@@ -1398,7 +1403,7 @@ def participant_counts(angkatan_ids: list[int]) -> dict[int, int]:
         .where(Enrolment.angkatan_id.in_(angkatan_ids), Enrolment.status.in_(permissions.ACCESS_STATUSES))
         .group_by(Enrolment.angkatan_id)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def courses_for_angkatan_choice() -> list[Course]:

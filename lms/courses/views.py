@@ -199,26 +199,24 @@ def _locked_response(course: Course, module: Module):
 @login_required
 def lesson(slug: str, lesson_id: int):
     """A lesson with previous/next and a way to mark it done. Opening a text lesson completes it
-    (reading is what it asks), so this GET writes."""
+    (reading is what it asks), so this GET writes: it renders, then commits once."""
     write_intent()
     lesson = _lesson_or_404(slug, lesson_id)
     course = lesson.module.course
     is_author = permissions.can_author(current_user)
+    # A learner who may view the lesson is enrolled; an admin may be enrolled too.
+    learner = permissions.is_enrolled(current_user, course) if is_author else True
+    if course.sequential and not is_author:
+        before = services.course_outline(course, current_user)
+        if not services.lesson_state(before, lesson)[0].open:
+            return _locked_response(course, lesson.module)
+    if learner:
+        services.record_view(current_user, lesson)
     outline = services.course_outline(course, current_user, include_unpublished=is_author)
     module_state, lesson_state = services.lesson_state(outline, lesson)
-    if not module_state.open and not is_author:
-        return _locked_response(course, lesson.module)
-    learner = permissions.is_enrolled(current_user, course)
-    if learner:
-        was_done = lesson_state.done
-        services.record_view(current_user, lesson)
-        db.session.commit()
-        if lesson.kind == LessonKind.TEXT and not was_done:
-            outline = services.course_outline(course, current_user, include_unpublished=is_author)
-            module_state, lesson_state = services.lesson_state(outline, lesson)
     previous, following = outline.neighbours(lesson)
     following_open = following is None or is_author or services.lesson_state(outline, following)[0].open
-    return render_template(
+    page = render_template(
         "courses/lesson.html",
         course=course,
         lesson=lesson,
@@ -232,6 +230,8 @@ def lesson(slug: str, lesson_id: int):
         embed=services.video_embed(lesson.video_url) if lesson.kind == LessonKind.VIDEO else None,
         done_form=DoneForm(),
     )
+    db.session.commit()
+    return page
 
 
 @bp.post("/kursus/<slug>/pelajaran/<int:lesson_id>/selesai")

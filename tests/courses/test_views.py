@@ -249,7 +249,11 @@ def test_catalogue_search_and_filters(client, login_as, learner):
     page = _text(client.get("/kursus/?jp=41%2B"))
     assert "Literasi Digital" in page and "Pelayanan Publik Prima" not in page
     page = _text(client.get("/kursus/?open_only=y"))
-    assert "Literasi Digital" in page and "Pelayanan Publik Prima" not in page and "Pendaftaran mandiri dibuka" in page
+    assert (
+        "Literasi Digital" in page
+        and "Pelayanan Publik Prima" not in page
+        and "Pendaftaran mandiri dibuka" in page
+    )
     assert "Belum ada kursus" in _text(client.get("/kursus/?q=tidak-ada-yang-cocok"))
 
 
