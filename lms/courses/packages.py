@@ -41,7 +41,6 @@ from lms.courses.models import (
 )
 from lms.errors import DomainError, ImportRejected, LineError
 from lms.extensions import db
-from lms.markdown import render_markdown
 
 FORMAT = "pelita-course/1"
 MANIFEST = "course.yaml"
@@ -354,7 +353,7 @@ class _Reader:
             return "", ""
         text = text.replace("\r\n", "\n")
         try:
-            return text, render_markdown(text, cap)
+            return text, services.render_body(text)
         except DomainError as exc:
             self.error(1, exc.message, path)
             return "", ""
@@ -465,9 +464,7 @@ def _plan(reader: _Reader, slug_override: str | None, keep_status: bool) -> _Cou
     plan.summary = reader.text(doc, "summary")
     plan.description_md = reader.text(doc, "description")
     try:
-        plan.description_html = render_markdown(
-            plan.description_md, current_app.config.get("MARKDOWN_MAX_CHARS", 200_000)
-        )
+        plan.description_html = services.render_body(plan.description_md)
     except DomainError as exc:
         reader.error(doc.line_of("description"), exc.message)
     plan.jp = reader.integer(doc, "jp", 0) or 0

@@ -107,9 +107,15 @@ def _store(upload: Upload, allowed: set[str], max_bytes: int | None = None) -> s
     return storage.save(upload.stream, allowed, max_bytes)
 
 
+_H1 = re.compile(r"<(/?)h1>")
+
+
 def render_body(source: str | None) -> str:
-    """Render lesson or course Markdown once, at save time (raises ``MarkdownTooLong``)."""
-    return render_markdown(source or "", current_app.config.get("MARKDOWN_MAX_CHARS", 200_000))
+    """Render lesson or course Markdown once, at save time (raises ``MarkdownTooLong``).
+
+    A ``# heading`` becomes <h2>: the page's title is its only <h1>."""
+    html = render_markdown(source or "", current_app.config.get("MARKDOWN_MAX_CHARS", 200_000))
+    return _H1.sub(r"<\1h2>", html)
 
 
 def slugify(text: str) -> str:

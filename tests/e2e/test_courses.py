@@ -1,0 +1,145 @@
+"""Browser journeys for courses: an admin builds and publishes a course; a learner enrols
+themself, reads both lessons, and sees 100% and the course complete with its JP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lms.accounts import demo as accounts_demo
+from lms.courses import demo as courses_demo
+from lms.extensions import db
+from tests.e2e.helpers import check_page, login
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = accounts_demo.DEMO_PASSWORD
+TITLE = "Budaya Kerja BerAKHLAK"
+
+
+@pytest.fixture
+def server(live_server):
+    with live_server.app.app_context():
+        accounts_demo.seed()
+        db.session.commit()
+    return live_server
+
+
+def _logout(page):
+    with page.expect_navigation():
+        page.get_by_role("button", name="Keluar", exact=True).click()
+
+
+def _add_lesson(page, title: str, body: str) -> None:
+    page.get_by_role("link", name=re.compile("^Tambah pelajaran")).first.click()
+    check_page(page)
+    page.get_by_label("Judul pelajaran").fill(title)
+    page.get_by_label("Isi atau alternatif teks (Markdown)").fill(body)
+    page.get_by_role("button", name="Pratinjau").click()
+    # The preview renders the Markdown and keeps what was typed.
+    assert page.get_by_role("heading", name="Pratinjau", exact=True).is_visible()
+    assert page.get_by_label("Isi atau alternatif teks (Markdown)").input_value() == body
+    check_page(page)
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    assert page.get_by_text("Pelajaran ditambahkan.").is_visible()
+    check_page(page)
+    page.get_by_role("link", name=f"← {TITLE}").click()
+
+
+def test_admin_builds_a_course_and_a_learner_completes_it(server, page):
+    # --- the admin creates, fills and publishes the course, and opens self-enrolment ---
+    login(page, server, "admin", PASSWORD)
+    page.get_by_role("link", name="Kelola Kursus").first.click()
+    check_page(page)
+    page.get_by_role("link", name="Buat kursus").click()
+    check_page(page)
+    page.get_by_label("Judul kursus").fill(TITLE)
+    page.get_by_label("Ringkasan").fill("Nilai dasar ASN dalam pekerjaan sehari-hari.")
+    page.get_by_label("JP (jam pelajaran)").fill("4")
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    assert page.get_by_text("Kursus dibuat sebagai draf.").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Tambah modul").click()
+    check_page(page)
+    page.get_by_label("Judul modul").fill("Nilai Dasar ASN")
+    assert page.get_by_label(re.compile("Terbitkan modul")).is_checked()
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    assert page.get_by_text("Modul ditambahkan.").is_visible()
+
+    _add_lesson(page, "Berorientasi Pelayanan", "## Makna\n\nMemahami dan memenuhi kebutuhan **masyarakat**.")
+    _add_lesson(page, "Akuntabel", "## Makna\n\nMelaksanakan tugas dengan jujur dan bertanggung jawab.")
+    check_page(page)
+
+    page.get_by_role("button", name="Terbitkan", exact=True).click()
+    assert page.get_by_text("Kursus diterbitkan.").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Angkatan", exact=True).first.click()
+    check_page(page)
+    page.get_by_role("link", name="Buat angkatan").click()
+    check_page(page)
+    page.get_by_label("Nama angkatan").fill("Kelas Mandiri BerAKHLAK 2026")
+    page.get_by_label("Program atau kursus yang dijalankan").select_option(label=f"Kursus: {TITLE}")
+    page.get_by_label("Pendaftaran mandiri dibuka").check()
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    assert page.get_by_text("Angkatan disimpan.").is_visible()
+    check_page(page)
+    _logout(page)
+
+    # --- a learner finds it, enrols, reads both lessons ---
+    login(page, server, "peserta1", PASSWORD)
+    page.get_by_role("link", name="Katalog", exact=True).click()
+    check_page(page)
+    page.get_by_role("link", name=TITLE).click()
+    check_page(page)
+    page.get_by_role("button", name="Daftar ke Kelas Mandiri BerAKHLAK 2026").click()
+    assert page.get_by_text("Anda terdaftar").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Mulai: Berorientasi Pelayanan").click()
+    assert page.get_by_role("heading", name="Berorientasi Pelayanan", level=1).is_visible()
+    assert page.get_by_label("Kemajuan kursus").get_attribute("value") == "50"
+    check_page(page)
+
+    page.get_by_role("link", name="Akuntabel →").click()
+    assert page.get_by_role("heading", name="Akuntabel", level=1).is_visible()
+    assert page.get_by_label("Kemajuan kursus").get_attribute("value") == "100"
+    assert page.get_by_text("Kursus selesai.").is_visible()
+    assert page.get_by_text("4 JP telah dicatat pada riwayat JP Anda.").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Daftar isi").click()
+    assert page.get_by_label("Kemajuan kursus").get_attribute("value") == "100"
+    assert page.get_by_text("Kursus selesai", exact=True).is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Pembelajaran Saya", exact=True).first.click()
+    card = page.locator(".course-card", has_text=TITLE)
+    assert card.get_by_text("Selesai", exact=True).is_visible()
+    assert card.get_by_text(re.compile("4 JP tercatat untuk tahun")).is_visible()
+    check_page(page)
+
+
+def test_demo_course_pages_pass_the_checks(live_server, page):
+    """The seeded course: catalogue, course page, a video lesson (player loads only on request),
+    the print view; every page light, accessible and narrow-screen safe."""
+    with live_server.app.app_context():
+        accounts_demo.seed()
+        courses_demo.seed()
+        db.session.commit()
+    login(page, live_server, "peserta1", PASSWORD)
+    page.goto(f"{live_server.url}/belajar")
+    assert page.get_by_role("link", name="Pelayanan Publik Prima").is_visible()
+    check_page(page)
+    page.get_by_role("link", name="Pelayanan Publik Prima").click()
+    check_page(page)
+    page.get_by_role("link", name="Video: Maklumat pelayanan").click()
+    assert page.locator("iframe").count() == 0  # nothing heavy until the learner asks
+    check_page(page)
+    page.get_by_role("link", name="Versi cetak").click()
+    assert page.get_by_role("heading", name="Video: Maklumat pelayanan", level=1).is_visible()
+    check_page(page)
+    page.goto(f"{live_server.url}/kursus/")
+    check_page(page)
