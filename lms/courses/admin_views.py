@@ -142,6 +142,11 @@ def _lesson_data(form: LessonForm) -> services.LessonData:
     )
 
 
+def _with_cap(field) -> None:
+    """Tell courses.js the Markdown size limit, for its live character count."""
+    field.render_kw = {**(field.render_kw or {}), "data-maxlength": current_app.config["MARKDOWN_MAX_CHARS"]}
+
+
 def _preview(form, field):
     html, error = services.preview_markdown(field.data)
     if error:
@@ -175,6 +180,7 @@ def course_new():
     """Create a draft course."""
     form = CourseForm()
     _program_choices(form)
+    _with_cap(form.description_md)
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
@@ -199,6 +205,7 @@ def course_edit(course_id: int):
     course = _course_of(course_id)
     form = CourseForm(obj=course if request.method == "GET" else None)
     _program_choices(form)
+    _with_cap(form.description_md)
     preview = None
     if request.method == "GET":
         form.version.data = str(course.version)
@@ -465,6 +472,7 @@ def lesson_new(module_id: int):
     """Add a lesson; "Pratinjau" re-renders the form with the rendered Markdown."""
     module = db.get_or_404(Module, module_id)
     form = LessonForm()
+    _with_cap(form.body_md)
     preview = None
     if form.validate_on_submit():
         if form.preview.data:
@@ -493,6 +501,7 @@ def lesson_edit(lesson_id: int):
     """Edit a lesson (learners' progress is kept), with preview and attachments."""
     lesson = db.get_or_404(Lesson, lesson_id)
     form = LessonForm(obj=lesson if request.method == "GET" else None)
+    _with_cap(form.body_md)
     preview = None
     if request.method == "GET":
         form.kind.data = lesson.kind.value

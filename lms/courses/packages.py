@@ -115,6 +115,18 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 # --- export ----------------------------------------------------------------------------------
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line text as YAML literal blocks (``|``), readable and diff-friendly."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str):
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def _safe_part(name: str, default: str = "berkas") -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")
     return stem[:60] or default
@@ -193,7 +205,7 @@ def export_course(course: Course, out: BinaryIO) -> None:
                 }
             )
         doc["modules"] = modules
-        manifest = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+        manifest = yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
         _write(zf, MANIFEST, manifest.encode("utf-8"))
 
 

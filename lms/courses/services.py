@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms import storage
 from lms.accounts import nip as nip_rules
@@ -1185,6 +1185,12 @@ class MyCourse:
         return self.angkatan.end_date
 
 
+def _people(*relationships):
+    """Load the users of an enrolment in the same query, without their roles (a list of
+    enrolments has no use for them, and would pay one more query per kind of person)."""
+    return [joinedload(rel).lazyload(User.role_rows) for rel in relationships]
+
+
 def enrolments_of(user: User, statuses: Iterable[EnrolmentStatus] = permissions.ACCESS_STATUSES) -> list:
     """The user's enrolments (active and completed by default), with angkatan, program, course,
     mentor and coach loaded; newest first."""
@@ -1195,8 +1201,7 @@ def enrolments_of(user: User, statuses: Iterable[EnrolmentStatus] = permissions.
             .options(
                 joinedload(Enrolment.angkatan).joinedload(Angkatan.program),
                 joinedload(Enrolment.angkatan).joinedload(Angkatan.course),
-                joinedload(Enrolment.mentor),
-                joinedload(Enrolment.coach),
+                *_people(Enrolment.mentor, Enrolment.coach),
             )
             .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
         )
@@ -1438,7 +1443,10 @@ def enrolments_query(angkatan: Angkatan, q: str | None = None) -> Select:
         select(Enrolment)
         .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.angkatan_id == angkatan.id)
-        .options(joinedload(Enrolment.user), joinedload(Enrolment.mentor), joinedload(Enrolment.coach))
+        .options(
+            contains_eager(Enrolment.user).lazyload(User.role_rows),
+            *_people(Enrolment.mentor, Enrolment.coach),
+        )
         .order_by(Enrolment.ndh.is_(None), Enrolment.ndh, User.full_name, Enrolment.id)
     )
     if q and q.strip():
@@ -1631,7 +1639,7 @@ def _helpers_query(column, person: User) -> Select:
         .join(User, User.id == Enrolment.user_id)
         .where(column == person.id, Enrolment.status.in_(permissions.ACCESS_STATUSES))
         .options(
-            joinedload(Enrolment.user),
+            contains_eager(Enrolment.user).lazyload(User.role_rows),
             joinedload(Enrolment.angkatan).joinedload(Angkatan.program),
             joinedload(Enrolment.angkatan).joinedload(Angkatan.course),
         )

@@ -211,8 +211,16 @@ def bulk_lessons(module: Module, count: int, kind: str = "text", commit: bool = 
     _done(commit)
 
 
-def bulk_learners(angkatan: Angkatan, count: int, commit: bool = True) -> list[int]:
-    """Create ``count`` users enrolled in ``angkatan`` with bulk INSERTs; returns their ids."""
+def bulk_learners(
+    angkatan: Angkatan,
+    count: int,
+    mentors: list[User] = (),
+    coaches: list[User] = (),
+    commit: bool = True,
+) -> list[int]:
+    """Create ``count`` users enrolled in ``angkatan`` with bulk INSERTs; returns their ids.
+
+    Mentors and coaches, when given, are assigned in turn (so lists show several of them)."""
     n = next(_seq)
     now = utcnow()
     db.session.execute(
@@ -240,6 +248,8 @@ def bulk_learners(angkatan: Angkatan, count: int, commit: bool = True) -> list[i
                 "ndh": base_ndh + i,
                 "status": EnrolmentStatus.ACTIVE,
                 "enrolled_at": now,
+                "mentor_id": mentors[i % len(mentors)].id if mentors else None,
+                "coach_id": coaches[i % len(coaches)].id if coaches else None,
             }
             for i, uid in enumerate(ids)
         ],
