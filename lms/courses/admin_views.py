@@ -18,7 +18,6 @@ from flask_login import current_user, login_required
 from lms.courses import packages, permissions, services
 from lms.courses.forms import (
     COURSE_STATUS_LABELS,
-    LESSON_KIND_LABELS,
     PROGRAM_KIND_LABELS,
     AdminCourseSearchForm,
     AngkatanForm,
@@ -236,7 +235,6 @@ def course_edit(course_id: int):
             status_form=StatusForm(),
             confirm_form=ConfirmForm(),
             labels=COURSE_STATUS_LABELS,
-            kind_labels=LESSON_KIND_LABELS,
             transitions=services.COURSE_TRANSITIONS[course.status],
         ),
         status,

@@ -143,3 +143,31 @@ def test_demo_course_pages_pass_the_checks(live_server, page):
     check_page(page)
     page.goto(f"{live_server.url}/kursus/")
     check_page(page)
+
+
+def test_demo_authoring_pages_pass_the_checks(live_server, page):
+    """The admin's pages over the seeded course and angkatan (every lesson kind, a program
+    angkatan with mentor and coach) stay accessible, light and narrow-screen safe."""
+    with live_server.app.app_context():
+        accounts_demo.seed()
+        courses_demo.seed()
+        db.session.commit()
+    login(page, live_server, "admin", PASSWORD)
+    page.get_by_role("link", name="Kelola Kursus").first.click()
+    check_page(page)
+    page.get_by_role("link", name="Pelayanan Publik Prima").click()
+    assert page.get_by_text("Video", exact=True).first.is_visible()
+    check_page(page)
+    page.get_by_role("link", name="Video: Maklumat pelayanan", exact=True).click()
+    check_page(page)
+    page.get_by_role("link", name="Angkatan", exact=True).first.click()
+    check_page(page)
+    page.get_by_role("link", name=courses_demo.ANGKATAN_NAME).click()
+    assert page.get_by_role("cell", name="Andi Pratama, S.T.").is_visible()
+    check_page(page)
+    page.get_by_role("link", name="Impor peserta dari CSV").click()
+    check_page(page)
+    page.goto(f"{live_server.url}/admin/kursus/impor")
+    check_page(page)
+    page.get_by_role("link", name="Program", exact=True).first.click()
+    check_page(page)
