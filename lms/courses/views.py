@@ -316,8 +316,7 @@ def lesson_file(slug: str, lesson_id: int):
 def attachment(slug: str, attachment_id: int):
     """A lesson's attachment."""
     item = db.get_or_404(LessonAttachment, attachment_id)
-    lesson = _lesson_or_404(slug, item.lesson_id)
-    assert item.lesson_id == lesson.id
+    _lesson_or_404(slug, item.lesson_id)  # 404 unless the lesson (of this course) may be seen
     return _send_stored(item.key, item.name, item.mime, item.mime in INLINE_MIMES)
 
 
