@@ -19,7 +19,8 @@ from lms.accounts import services as account_services
 from lms.accounts.admin_views import bp as users_bp
 from lms.accounts.views import bp as accounts_bp
 from lms.config import ROOT, build_config
-from lms.courses import models as _course_models  # noqa: F401 - registers tables (views come next)
+from lms.courses.admin_views import bp as course_admin_bp
+from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
 
@@ -114,6 +115,8 @@ def _select_timezone() -> str:
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(course_admin_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -12,7 +12,10 @@ from sqlalchemy import func, inspect, select
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
-from lms.errors import ImportRejected
+from lms.courses import demo as courses_demo
+from lms.courses import packages as course_packages
+from lms.courses import services as course_services
+from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.scale import SCALE_PASSWORD, ScaleError, ScaleSizes, seed_scale
 
@@ -36,6 +39,48 @@ def import_users(csv_file: Path) -> None:
     click.echo(f"{result.count} akun diimpor.")
     for user, password in result.created:
         click.echo(f"  {user.nip or user.username}\t{user.full_name}\t{password}")
+
+
+@lms_cli.command("export-course")
+@click.argument("slug")
+@click.argument("out_file", type=click.Path(dir_okay=False, path_type=Path))
+def export_course(slug: str, out_file: Path) -> None:
+    """Write a course as a package (course.yaml, Markdown lessons, attachments) to OUT_FILE."""
+    course = course_services.course_by_slug(slug)
+    if course is None:
+        click.echo(f"Kursus dengan slug {slug} tidak ada.", err=True)
+        raise SystemExit(1)
+    try:
+        with out_file.open("wb") as out:
+            course_packages.export_course(course, out)
+    except DomainError as exc:
+        out_file.unlink(missing_ok=True)
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"Kursus {course.title} diekspor ke {out_file}.")
+
+
+@lms_cli.command("import-course")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", help="Slug for the new course (when the package's slug is taken).")
+@click.option("--keep-status", is_flag=True, help="Keep the package's status (default: import as draft).")
+def import_course(package: Path, slug: str | None, keep_status: bool) -> None:
+    """Import a course package; a bad package is refused with its files and lines."""
+    try:
+        with package.open("rb") as source:
+            course = course_packages.import_course(source, package.name, slug=slug, keep_status=keep_status)
+    except ImportRejected as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1) from exc
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from exc
+    db.session.commit()
+    click.echo(f"Kursus {course.title} diimpor sebagai /kursus/{course.slug} (status {course.status.value}).")
 
 
 @lms_cli.command("purge-sessions")
@@ -116,6 +161,7 @@ def seed_demo(force: bool) -> None:
         click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.", err=True)
         raise SystemExit(1)
     users = accounts_demo.seed()
+    courses_demo.seed()
     db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():

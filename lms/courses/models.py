@@ -50,8 +50,11 @@ class Program(db.Model):
     # "aktualisasi"; empty when the program has none.
     project_label: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     courses: Mapped[list[Course]] = relationship(back_populates="program")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def has_project(self) -> bool:
@@ -81,8 +84,12 @@ class Course(db.Model):
     title: Mapped[str] = mapped_column(String(200), index=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # A longer introduction in Markdown; ``description_html`` is rendered once, at save time.
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
     jp: Mapped[int] = mapped_column(Integer, default=0)
     cover_key: Mapped[str | None] = mapped_column(String(64))
+    cover_mime: Mapped[str | None] = mapped_column(String(60))
     status: Mapped[CourseStatus] = mapped_column(
         str_enum(CourseStatus, "course_status", 12), default=CourseStatus.DRAFT, index=True
     )
@@ -168,11 +175,35 @@ class Lesson(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    attachments: Mapped[list[LessonAttachment]] = relationship(
+        back_populates="lesson", order_by="LessonAttachment.position", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Lesson {self.id} {self.title!r}>"
+
+
+class LessonAttachment(db.Model):
+    """An extra downloadable file on a lesson (a handout, a template), stored through storage.py."""
+
+    __tablename__ = "lesson_attachments"
+    __table_args__ = (Index("ix_lesson_attachments_lesson_position", "lesson_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="attachments")
+
+    def __repr__(self) -> str:
+        return f"<LessonAttachment {self.id} {self.name!r}>"
 
 
 class Angkatan(db.Model):
@@ -188,18 +219,24 @@ class Angkatan(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
-    start_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date, index=True)
     end_date: Mapped[date | None] = mapped_column(Date)
-    enrolment_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Participants may enrol themselves (a self-paced course's permanent angkatan).
+    enrolment_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program | None] = relationship()
     course: Mapped[Course | None] = relationship()
-    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="angkatan", order_by="Enrolment.ndh")
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="angkatan", order_by="Enrolment.ndh", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Angkatan {self.id} {self.name!r}>"
@@ -211,12 +248,23 @@ class EnrolmentStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class EnrolmentVia(enum.StrEnum):
+    """How the enrolment was made (kept for the record)."""
+
+    ADMIN = "admin"
+    CSV = "csv"
+    SELF = "self"
+
+
 class Enrolment(db.Model):
     """A peserta in an angkatan, with NDH and the mentor and coach assigned to them."""
 
     __tablename__ = "enrolments"
     __table_args__ = (
         UniqueConstraint("angkatan_id", "user_id"),
+        # NDH is the attendance number inside one angkatan (NULLs are allowed to repeat).
+        UniqueConstraint("angkatan_id", "ndh"),
+        CheckConstraint("ndh IS NULL OR ndh > 0", name="ndh_positive"),
         CheckConstraint("mentor_id IS NULL OR mentor_id != user_id", name="not_own_mentor"),
         CheckConstraint("coach_id IS NULL OR coach_id != user_id", name="not_own_coach"),
         CheckConstraint("status != 'completed' OR completed_at IS NOT NULL", name="completed_has_date"),
@@ -227,7 +275,10 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     ndh: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[EnrolmentStatus] = mapped_column(
-        str_enum(EnrolmentStatus, "enrolment_status", 12), default=EnrolmentStatus.ACTIVE
+        str_enum(EnrolmentStatus, "enrolment_status", 12), default=EnrolmentStatus.ACTIVE, index=True
+    )
+    via: Mapped[EnrolmentVia] = mapped_column(
+        str_enum(EnrolmentVia, "enrolment_via", 8), default=EnrolmentVia.ADMIN
     )
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 08:23:11.336376
+Create Date: 2026-11-22 08:27:48.602834
 
 """
 from alembic import op
@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('project_label', sa.String(length=60), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programs')),
     sa.UniqueConstraint('code', name=op.f('uq_programs_code'))
     )
@@ -36,8 +37,11 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('slug', sa.String(length=120), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('description_md', sa.Text(), nullable=False),
+    sa.Column('description_html', sa.Text(), nullable=False),
     sa.Column('jp', sa.Integer(), nullable=False),
     sa.Column('cover_key', sa.String(length=64), nullable=True),
+    sa.Column('cover_mime', sa.String(length=60), nullable=True),
     sa.Column('status', sa.Enum('draft', 'published', 'archived', name='course_status', native_enum=False, create_constraint=True, length=12), nullable=False),
     sa.Column('sequential', sa.Boolean(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
@@ -65,6 +69,7 @@ def upgrade():
     sa.Column('enrolment_open', sa.Boolean(), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('(program_id IS NULL) != (course_id IS NULL)', name=op.f('ck_angkatan_program_xor_course')),
     sa.CheckConstraint('capacity IS NULL OR capacity > 0', name=op.f('ck_angkatan_capacity_positive')),
     sa.CheckConstraint('end_date IS NULL OR start_date IS NULL OR end_date >= start_date', name=op.f('ck_angkatan_dates_ordered')),
@@ -74,7 +79,10 @@ def upgrade():
     )
     with op.batch_alter_table('angkatan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_angkatan_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_angkatan_enrolment_open'), ['enrolment_open'], unique=False)
+        batch_op.create_index(batch_op.f('ix_angkatan_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_angkatan_program_id'), ['program_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_angkatan_start_date'), ['start_date'], unique=False)
 
     op.create_table('modules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -111,6 +119,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('ndh', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('active', 'completed', 'withdrawn', name='enrolment_status', native_enum=False, create_constraint=True, length=12), nullable=False),
+    sa.Column('via', sa.Enum('admin', 'csv', 'self', name='enrolment_via', native_enum=False, create_constraint=True, length=8), nullable=False),
     sa.Column('mentor_id', sa.Integer(), nullable=True),
     sa.Column('coach_id', sa.Integer(), nullable=True),
     sa.Column('surat_tugas_key', sa.String(length=64), nullable=True),
@@ -120,17 +129,20 @@ def upgrade():
     sa.CheckConstraint("status != 'completed' OR completed_at IS NOT NULL", name=op.f('ck_enrolments_completed_has_date')),
     sa.CheckConstraint('coach_id IS NULL OR coach_id != user_id', name=op.f('ck_enrolments_not_own_coach')),
     sa.CheckConstraint('mentor_id IS NULL OR mentor_id != user_id', name=op.f('ck_enrolments_not_own_mentor')),
+    sa.CheckConstraint('ndh IS NULL OR ndh > 0', name=op.f('ck_enrolments_ndh_positive')),
     sa.ForeignKeyConstraint(['angkatan_id'], ['angkatan.id'], name=op.f('fk_enrolments_angkatan_id_angkatan'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['coach_id'], ['users.id'], name=op.f('fk_enrolments_coach_id_users')),
     sa.ForeignKeyConstraint(['mentor_id'], ['users.id'], name=op.f('fk_enrolments_mentor_id_users')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
+    sa.UniqueConstraint('angkatan_id', 'ndh', name=op.f('uq_enrolments_angkatan_id_ndh')),
     sa.UniqueConstraint('angkatan_id', 'user_id', name=op.f('uq_enrolments_angkatan_id_user_id'))
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolments_angkatan_id'), ['angkatan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_coach_id'), ['coach_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_mentor_id'), ['mentor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
 
     op.create_table('jp_records',
@@ -178,6 +190,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lessons_module_id'), ['module_id'], unique=False)
         batch_op.create_index('ix_lessons_module_position', ['module_id', 'position'], unique=False)
 
+    op.create_table('lesson_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lesson_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('mime', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_lesson_attachments_lesson_id_lessons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_attachments'))
+    )
+    with op.batch_alter_table('lesson_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lesson_attachments_lesson_id'), ['lesson_id'], unique=False)
+        batch_op.create_index('ix_lesson_attachments_lesson_position', ['lesson_id', 'position'], unique=False)
+
     op.create_table('lesson_progress',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -204,6 +232,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lesson_progress_lesson_id'))
 
     op.drop_table('lesson_progress')
+    with op.batch_alter_table('lesson_attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_lesson_attachments_lesson_position')
+        batch_op.drop_index(batch_op.f('ix_lesson_attachments_lesson_id'))
+
+    op.drop_table('lesson_attachments')
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.drop_index('ix_lessons_module_position')
         batch_op.drop_index(batch_op.f('ix_lessons_module_id'))
@@ -217,6 +250,7 @@ def downgrade():
     op.drop_table('jp_records')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_status'))
         batch_op.drop_index(batch_op.f('ix_enrolments_mentor_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_coach_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_angkatan_id'))
@@ -233,7 +267,10 @@ def downgrade():
 
     op.drop_table('modules')
     with op.batch_alter_table('angkatan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_angkatan_start_date'))
         batch_op.drop_index(batch_op.f('ix_angkatan_program_id'))
+        batch_op.drop_index(batch_op.f('ix_angkatan_name'))
+        batch_op.drop_index(batch_op.f('ix_angkatan_enrolment_open'))
         batch_op.drop_index(batch_op.f('ix_angkatan_course_id'))
 
     op.drop_table('angkatan')

@@ -1,0 +1,134 @@
+"""Who may see and do what with courses, modules, lessons and angkatan.
+
+Each rule exists twice: as ``can_<verb>(user, obj)`` for a detail page and as a query for list
+pages (``learner_courses``, ``catalogue_courses``), so a list never shows what a page would refuse.
+
+- Admins (penyelenggara) author everything and see drafts and unpublished modules.
+- A learner sees a *published* course's content when enrolled (active or completed) in an
+  angkatan that runs that course, or that runs the course's program.
+- Learners see only published modules; sequential gating is progress, so it lives in services.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, exists, or_, select
+
+from lms.accounts.models import Role, User
+from lms.courses.models import (
+    Angkatan,
+    Course,
+    CourseStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    Module,
+)
+from lms.extensions import db
+
+# Enrolments that give access to content (a withdrawn participant loses it).
+ACCESS_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
+def _signed_in(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def can_author(user: User | None) -> bool:
+    """Admins create and edit programs, courses, modules, lessons and angkatan."""
+    return _signed_in(user) and user.has_role(Role.ADMIN)
+
+
+def _enrolment_covers(course_id_col, program_id_col):
+    """SQL condition: an angkatan row runs this course directly or through its program."""
+    return or_(
+        Angkatan.course_id == course_id_col,
+        and_(program_id_col.is_not(None), Angkatan.program_id == program_id_col),
+    )
+
+
+def enrolled_in_course_clause(user_id: int):
+    """SQL condition on ``Course``: the user has an active or completed enrolment covering it."""
+    return exists(
+        select(Enrolment.id)
+        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+        .where(
+            Enrolment.user_id == user_id,
+            Enrolment.status.in_(ACCESS_STATUSES),
+            _enrolment_covers(Course.id, Course.program_id),
+        )
+    )
+
+
+def is_enrolled(user: User | None, course: Course) -> bool:
+    """True when ``user`` has an active or completed enrolment covering ``course`` (one query)."""
+    if not _signed_in(user):
+        return False
+    cover = Angkatan.course_id == course.id
+    if course.program_id is not None:
+        cover = or_(cover, Angkatan.program_id == course.program_id)
+    stmt = (
+        select(Enrolment.id)
+        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACCESS_STATUSES), cover)
+        .limit(1)
+    )
+    return db.session.scalar(stmt) is not None
+
+
+def can_view_course(user: User | None, course: Course) -> bool:
+    """The course's public page (summary, outline titles, enrol button): published, or an author."""
+    if can_author(user):
+        return True
+    return _signed_in(user) and course.status == CourseStatus.PUBLISHED
+
+
+def can_access_course(user: User | None, course: Course) -> bool:
+    """The course's content: authors always; learners when published and enrolled."""
+    if can_author(user):
+        return True
+    if not _signed_in(user) or course.status != CourseStatus.PUBLISHED:
+        return False
+    return is_enrolled(user, course)
+
+
+def can_view_module(user: User | None, module: Module) -> bool:
+    """A module's content: its course is accessible and the module is published (authors: always)."""
+    if can_author(user):
+        return True
+    return module.published and can_access_course(user, module.course)
+
+
+def can_view_lesson(user: User | None, lesson: Lesson) -> bool:
+    """A lesson's content: same rule as its module (gating is progress, checked in services)."""
+    return can_view_module(user, lesson.module)
+
+
+def can_self_enrol(user: User | None, angkatan: Angkatan) -> bool:
+    """Whether the enrol button shows; services re-check dates and capacity when it is pressed."""
+    return _signed_in(user) and angkatan.enrolment_open
+
+
+def can_view_surat_tugas(user: User | None, enrolment: Enrolment) -> bool:
+    """The assignment letter: its owner and admins."""
+    return _signed_in(user) and (user.id == enrolment.user_id or can_author(user))
+
+
+# --- the same rules as queries for list pages ----------------------------------------------------
+
+
+def catalogue_courses(user: User | None) -> Select:
+    """Courses a user may find in the catalogue: published ones (authors also see drafts there)."""
+    stmt = select(Course)
+    if not can_author(user):
+        stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
+    return stmt
+
+
+def learner_courses(user: User) -> Select:
+    """Published courses whose content ``user`` may open as a learner (the rule of
+    :func:`can_access_course` for non-authors), as a ``select(Course)`` ordered by title."""
+    return (
+        select(Course)
+        .where(Course.status == CourseStatus.PUBLISHED, enrolled_in_course_clause(user.id))
+        .order_by(Course.title, Course.id)
+    )

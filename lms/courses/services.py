@@ -1,0 +1,1871 @@
+"""Course rules: authoring, publishing, the catalogue, progress, completion and JP, angkatan and
+enrolments (by an admin, by CSV, or by the participant).
+
+Services never touch ``request``, ``session`` or ``current_user``; they add and flush, and the
+caller (a view or a CLI command) commits once. Stored files that a change makes obsolete are
+returned to the caller, which removes them with :func:`discard_files` after the commit.
+
+Contracts other features rely on:
+
+- :func:`register_completion_requirement` lets a feature (quizzes) add requirements to course
+  completion; :func:`check_completion` records a completion once and credits the course's JP once.
+- :func:`learner_courses`, :func:`enrolments_of`, :func:`mentees_of`, :func:`coachees_of`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import BinaryIO
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from lms import storage
+from lms.accounts import nip as nip_rules
+from lms.accounts import services as account_services
+from lms.accounts.models import Role, User
+from lms.courses import permissions
+from lms.courses.models import (
+    Angkatan,
+    Course,
+    CourseCompletion,
+    CourseStatus,
+    Enrolment,
+    EnrolmentStatus,
+    EnrolmentVia,
+    JpRecord,
+    JpSource,
+    Lesson,
+    LessonAttachment,
+    LessonKind,
+    LessonProgress,
+    Module,
+    Program,
+    ProgramKind,
+)
+from lms.errors import DomainError, ImportRejected, LineError, StaleEdit, WorkflowError
+from lms.extensions import db
+from lms.markdown import render_markdown
+from lms.models_base import utcnow
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+COVER_MAX_BYTES = 2 * 1024 * 1024
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class CourseError(DomainError):
+    """A rule about courses, angkatan or enrolments was broken; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file given to a service: its stream and the name the person's computer gave it."""
+
+    stream: BinaryIO
+    filename: str
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _check_version(obj, expected_version: int | None) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEdit(
+            _(
+                "Data ini sudah diubah oleh orang lain sejak Anda membukanya. "
+                "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."
+            )
+        )
+
+
+def clean_filename(filename: str | None) -> str:
+    """A display name for an uploaded file: no folders, no control characters, not empty."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:255] or "berkas"
+
+
+def discard_files(keys: Iterable[str | None]) -> None:
+    """Remove stored files that the committed change no longer uses."""
+    for key in keys:
+        if key:
+            storage.delete(key)
+
+
+def _store(upload: Upload, allowed: set[str], max_bytes: int | None = None) -> storage.StoredFile:
+    return storage.save(upload.stream, allowed, max_bytes)
+
+
+_H1 = re.compile(r"<(/?)h1>")
+
+
+def render_body(source: str | None) -> str:
+    """Render lesson or course Markdown once, at save time (raises ``MarkdownTooLong``).
+
+    A ``# heading`` becomes <h2>: the page's title is its only <h1>."""
+    html = render_markdown(source or "", current_app.config.get("MARKDOWN_MAX_CHARS", 200_000))
+    return _H1.sub(r"<\1h2>", html)
+
+
+def slugify(text: str) -> str:
+    """A URL slug from a title: lower-case ASCII words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:100].strip("-") or "kursus"
+
+
+def unique_slug(base: str, exclude_id: int | None = None) -> str:
+    taken = set(
+        db.session.scalars(
+            select(Course.slug).where(
+                or_(Course.slug == base, Course.slug.like(f"{base}-%")),
+                Course.id != (exclude_id or 0),
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def local_year(at: datetime, timezone: str | None) -> int:
+    """The calendar year of ``at`` in the given Indonesian time zone (WIB, WITA or WIT)."""
+    try:
+        zone = ZoneInfo(timezone or DEFAULT_TIMEZONE)
+    except (KeyError, ValueError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return at.astimezone(zone).year
+
+
+def local_today(timezone: str | None = None) -> date:
+    """Today's date in the given zone (WIB by default)."""
+    return utcnow().astimezone(ZoneInfo(timezone or DEFAULT_TIMEZONE)).date()
+
+
+# --- video and link URLs ---------------------------------------------------------------------
+
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com"}
+_YOUTUBE_HOSTS |= {"www.youtube-nocookie.com", "youtu.be", "music.youtube.com"}
+_VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
+
+
+@dataclass(frozen=True)
+class VideoEmbed:
+    """How to show a video: in a privacy-friendly iframe (YouTube, Vimeo) or a <video> element."""
+
+    kind: str  # "youtube", "vimeo" or "mp4"
+    src: str
+
+
+def video_embed(url: str | None) -> VideoEmbed | None:
+    """Recognise a YouTube, Vimeo or direct https MP4 URL; None for anything else."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return None
+    if host in _YOUTUBE_HOSTS:
+        video_id = None
+        if host == "youtu.be":
+            video_id = parts.path.strip("/").split("/")[0]
+        elif parts.path == "/watch":
+            video_id = (parse_qs(parts.query).get("v") or [""])[0]
+        else:
+            bits = [b for b in parts.path.split("/") if b]
+            if len(bits) >= 2 and bits[0] in ("embed", "shorts", "live", "v"):
+                video_id = bits[1]
+        if video_id and _YOUTUBE_ID.match(video_id):
+            return VideoEmbed("youtube", f"https://www.youtube-nocookie.com/embed/{video_id}")
+        return None
+    if host in _VIMEO_HOSTS:
+        bits = [b for b in parts.path.split("/") if b]
+        if host == "player.vimeo.com" and len(bits) >= 2 and bits[0] == "video" and bits[1].isdigit():
+            return VideoEmbed("vimeo", f"https://player.vimeo.com/video/{bits[1]}")
+        if bits and bits[-1].isdigit():
+            return VideoEmbed("vimeo", f"https://player.vimeo.com/video/{bits[-1]}")
+        return None
+    if parts.scheme == "https" and parts.path.lower().endswith(".mp4"):
+        return VideoEmbed("mp4", url.strip())
+    return None
+
+
+def valid_link(url: str | None) -> bool:
+    """An external link must be an absolute http(s) URL."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+# --- programs --------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgramData:
+    """What an admin gives for a program."""
+
+    code: str
+    name: str
+    kind: str = ProgramKind.TECHNICAL.value
+    jp: int = 0
+    description: str = ""
+    project_label: str = ""
+
+
+def _validate_program(data: ProgramData, existing: Program | None = None) -> None:
+    code = (data.code or "").strip()
+    if not code or not (data.name or "").strip():
+        raise CourseError(_("Kode dan nama program wajib diisi."))
+    if data.kind not in {k.value for k in ProgramKind}:
+        raise CourseError(_("Jenis program tidak dikenal."))
+    if (data.jp or 0) < 0:
+        raise CourseError(_("JP tidak boleh negatif."))
+    stmt = select(Program.id).where(func.lower(Program.code) == code.lower())
+    if existing is not None:
+        stmt = stmt.where(Program.id != existing.id)
+    if db.session.scalar(stmt) is not None:
+        raise CourseError(_("Kode program %(code)s sudah dipakai.", code=code))
+
+
+def _apply_program(program: Program, data: ProgramData) -> None:
+    program.code = data.code.strip()
+    program.name = data.name.strip()
+    program.kind = ProgramKind(data.kind)
+    program.jp = int(data.jp or 0)
+    program.description = (data.description or "").strip()
+    program.project_label = (data.project_label or "").strip()
+
+
+def create_program(data: ProgramData) -> Program:
+    """Create a program (PKN Tingkat II, PKA, PKP, Latsar CPNS, a technical course...)."""
+    _validate_program(data)
+    program = Program()
+    _apply_program(program, data)
+    db.session.add(program)
+    db.session.flush()
+    return program
+
+
+def update_program(program: Program, data: ProgramData, expected_version: int | None) -> None:
+    """Change a program; a stale form is refused."""
+    _check_version(program, expected_version)
+    _validate_program(data, program)
+    _apply_program(program, data)
+    db.session.flush()
+
+
+def programs_query() -> Select:
+    """Programs by name, for the paginated admin list."""
+    return select(Program).order_by(Program.name, Program.id)
+
+
+def all_programs() -> list[Program]:
+    """Every program, by name (for select boxes and the program list)."""
+    return list(db.session.scalars(select(Program).order_by(Program.name, Program.id)))
+
+
+# --- courses ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CourseData:
+    """What an admin gives for a course."""
+
+    title: str
+    slug: str | None = None
+    summary: str = ""
+    description_md: str = ""
+    jp: int = 0
+    program_id: int | None = None
+    sequential: bool = False
+
+
+def _validate_course(data: CourseData, existing: Course | None = None) -> str:
+    title = (data.title or "").strip()
+    if not title:
+        raise CourseError(_("Judul kursus wajib diisi."))
+    if len(title) > 200:
+        raise CourseError(_("Judul kursus paling panjang 200 karakter."))
+    if (data.jp or 0) < 0:
+        raise CourseError(_("JP tidak boleh negatif."))
+    if data.program_id and db.session.get(Program, data.program_id) is None:
+        raise CourseError(_("Program tidak ditemukan."))
+    slug = (data.slug or "").strip().lower()
+    exclude = existing.id if existing is not None else None
+    if not slug:
+        if existing is not None:
+            return existing.slug
+        return unique_slug(slugify(title))
+    if len(slug) > 120 or not SLUG_RE.match(slug):
+        raise CourseError(
+            _("Slug hanya boleh berisi huruf kecil, angka, dan tanda hubung (contoh: pelayanan-publik).")
+        )
+    stmt = select(Course.id).where(Course.slug == slug, Course.id != (exclude or 0))
+    if db.session.scalar(stmt) is not None:
+        raise CourseError(_("Slug %(slug)s sudah dipakai kursus lain.", slug=slug))
+    return slug
+
+
+def _apply_course(course: Course, data: CourseData, slug: str) -> None:
+    course.title = data.title.strip()
+    course.slug = slug
+    course.summary = (data.summary or "").strip()
+    course.description_md = data.description_md or ""
+    course.description_html = render_body(course.description_md)
+    course.jp = int(data.jp or 0)
+    course.program_id = data.program_id or None
+    course.sequential = bool(data.sequential)
+
+
+def create_course(data: CourseData, cover: Upload | None = None) -> Course:
+    """Create a draft course (optionally with a cover image)."""
+    slug = _validate_course(data)
+    course = Course(status=CourseStatus.DRAFT)
+    _apply_course(course, data, slug)
+    if cover is not None:
+        stored = _store(cover, storage.IMAGE_KINDS, COVER_MAX_BYTES)
+        course.cover_key, course.cover_mime = stored.key, stored.mime
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(
+    course: Course, data: CourseData, expected_version: int | None, cover: Upload | None = None
+) -> list[str]:
+    """Change a course's description; returns stored files to discard after the commit."""
+    _check_version(course, expected_version)
+    slug = _validate_course(data, course)
+    _apply_course(course, data, slug)
+    old: list[str] = []
+    if cover is not None:
+        stored = _store(cover, storage.IMAGE_KINDS, COVER_MAX_BYTES)
+        if course.cover_key:
+            old.append(course.cover_key)
+        course.cover_key, course.cover_mime = stored.key, stored.mime
+    db.session.flush()
+    return old
+
+
+def remove_cover(course: Course) -> list[str]:
+    """Drop the course's cover image; returns the file to discard."""
+    old = [course.cover_key] if course.cover_key else []
+    course.cover_key = course.cover_mime = None
+    db.session.flush()
+    return old
+
+
+# The course life cycle: ONE table, ONE function that moves state.
+COURSE_TRANSITIONS: dict[CourseStatus, set[CourseStatus]] = {
+    CourseStatus.DRAFT: {CourseStatus.PUBLISHED, CourseStatus.ARCHIVED},
+    CourseStatus.PUBLISHED: {CourseStatus.DRAFT, CourseStatus.ARCHIVED},
+    CourseStatus.ARCHIVED: {CourseStatus.DRAFT, CourseStatus.PUBLISHED},
+}
+
+
+def change_course_status(course: Course, to: CourseStatus | str, at: datetime | None = None) -> None:
+    """Publish, unpublish (back to draft) or archive a course.
+
+    Publishing needs at least one published module with a lesson, so learners never open an
+    empty course. Unpublishing keeps every learner's progress; it only hides the content.
+    """
+    to = CourseStatus(to)
+    if to == course.status:
+        return
+    if to not in COURSE_TRANSITIONS[course.status]:
+        raise WorkflowError(_("Status kursus tidak dapat diubah ke %(to)s.", to=to.value))
+    if to == CourseStatus.PUBLISHED:
+        has_content = db.session.scalar(
+            select(Lesson.id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Module.course_id == course.id, Module.published.is_(True))
+            .limit(1)
+        )
+        if has_content is None:
+            raise WorkflowError(
+                _(
+                    "Kursus belum dapat diterbitkan: terbitkan dulu sedikitnya satu modul "
+                    "yang berisi pelajaran."
+                )
+            )
+        if course.published_at is None:
+            course.published_at = at or utcnow()
+    course.status = to
+    db.session.flush()
+
+
+def delete_course(course: Course) -> list[str]:
+    """Delete a course that was never used (no angkatan, no completion); returns files to discard."""
+    used = db.session.scalar(select(Angkatan.id).where(Angkatan.course_id == course.id).limit(1))
+    done = db.session.scalar(
+        select(CourseCompletion.id).where(CourseCompletion.course_id == course.id).limit(1)
+    )
+    if used is not None or done is not None:
+        raise WorkflowError(
+            _("Kursus ini sudah dipakai angkatan atau diselesaikan peserta; arsipkan saja, jangan dihapus.")
+        )
+    keys = [course.cover_key]
+    for module in course.modules:
+        for lesson in module.lessons:
+            keys.append(lesson.file_key)
+            keys.extend(a.key for a in lesson.attachments)
+    db.session.delete(course)
+    db.session.flush()
+    return [k for k in keys if k]
+
+
+def admin_courses_query(q: str | None = None, status: str | None = None) -> Select:
+    """Courses for the admin list, with search and a status filter, newest first."""
+    stmt = select(Course).options(joinedload(Course.program)).order_by(Course.updated_at.desc(), Course.id)
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Course.title).like(like), Course.slug.like(like)))
+    if status:
+        stmt = stmt.where(Course.status == CourseStatus(status))
+    return stmt
+
+
+def course_for_authoring(course_id: int) -> Course | None:
+    """A course with its modules, lessons and attachments loaded in a fixed number of queries."""
+    return db.session.scalar(
+        select(Course)
+        .where(Course.id == course_id)
+        .options(
+            joinedload(Course.program),
+            selectinload(Course.modules).selectinload(Module.lessons).selectinload(Lesson.attachments),
+        )
+    )
+
+
+# --- modules ---------------------------------------------------------------------------------
+
+
+def _next_position(column, parent_col, parent_id: int) -> int:
+    current = db.session.scalar(select(func.max(column)).where(parent_col == parent_id))
+    return 0 if current is None else current + 1
+
+
+def add_module(course: Course, title: str, summary: str = "", published: bool = False) -> Module:
+    """Append a module at the end of the course."""
+    title = (title or "").strip()
+    if not title:
+        raise CourseError(_("Judul modul wajib diisi."))
+    module = Module(
+        course=course,
+        title=title[:200],
+        summary=(summary or "").strip(),
+        published=published,
+        position=_next_position(Module.position, Module.course_id, course.id),
+    )
+    db.session.add(module)
+    db.session.flush()
+    return module
+
+
+def update_module(
+    module: Module, title: str, summary: str, published: bool, expected_version: int | None
+) -> None:
+    """Rename or describe a module and set its published flag; a stale form is refused."""
+    _check_version(module, expected_version)
+    title = (title or "").strip()
+    if not title:
+        raise CourseError(_("Judul modul wajib diisi."))
+    module.title = title[:200]
+    module.summary = (summary or "").strip()
+    module.published = bool(published)
+    db.session.flush()
+
+
+def set_module_published(module: Module, published: bool) -> None:
+    """Show or hide a module from learners (their progress on it is kept either way)."""
+    module.published = bool(published)
+    db.session.flush()
+
+
+def _move(items: list, item, direction: int, model) -> bool:
+    """Swap ``item`` with its neighbour and renumber positions 0..n-1.
+
+    Positions are written with a bulk UPDATE so that reordering does not bump the rows' edit
+    versions (an editor's open form on a lesson stays valid after someone reorders)."""
+    index = next(i for i, x in enumerate(items) if x.id == item.id)
+    target = index + (1 if direction > 0 else -1)
+    if target < 0 or target >= len(items):
+        return False
+    items[index], items[target] = items[target], items[index]
+    for pos, obj in enumerate(items):
+        if obj.position != pos:
+            db.session.execute(
+                update(model).where(model.id == obj.id).values(position=pos),
+                execution_options={"synchronize_session": False},
+            )
+            db.session.expire(obj, ["position"])
+    return True
+
+
+def move_module(module: Module, direction: int) -> bool:
+    """Move a module one place up (-1) or down (+1); False when already at the edge."""
+    siblings = list(
+        db.session.scalars(
+            select(Module).where(Module.course_id == module.course_id).order_by(Module.position, Module.id)
+        )
+    )
+    return _move(siblings, module, direction, Module)
+
+
+def delete_module(module: Module) -> list[str]:
+    """Delete a module with its lessons (their progress goes too); returns files to discard."""
+    keys = []
+    for lesson in module.lessons:
+        keys.append(lesson.file_key)
+        keys.extend(a.key for a in lesson.attachments)
+    db.session.delete(module)
+    db.session.flush()
+    return [k for k in keys if k]
+
+
+# --- lessons ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LessonData:
+    """What an admin gives for a lesson."""
+
+    title: str
+    kind: str = LessonKind.TEXT.value
+    body_md: str = ""
+    video_url: str | None = None
+    link_url: str | None = None
+    required: bool = True
+    duration_minutes: int | None = None
+
+
+def _validate_lesson(data: LessonData, has_file: bool) -> str:
+    """Check a lesson; return its rendered HTML (raises CourseError or MarkdownTooLong)."""
+    if not (data.title or "").strip():
+        raise CourseError(_("Judul pelajaran wajib diisi."))
+    if data.kind not in {k.value for k in LessonKind}:
+        raise CourseError(_("Jenis pelajaran tidak dikenal."))
+    kind = LessonKind(data.kind)
+    if kind == LessonKind.VIDEO:
+        if video_embed(data.video_url) is None:
+            raise CourseError(
+                _("Alamat video harus dari YouTube, Vimeo, atau berkas MP4 langsung (https://.../video.mp4).")
+            )
+        if not (data.body_md or "").strip():
+            raise CourseError(
+                _("Video wajib disertai alternatif teks (ringkasan atau transkrip) untuk peserta.")
+            )
+    if kind == LessonKind.LINK and not valid_link(data.link_url):
+        raise CourseError(_("Tautan harus berupa alamat lengkap yang diawali http:// atau https://."))
+    if kind == LessonKind.FILE and not has_file:
+        raise CourseError(_("Pelajaran berkas memerlukan berkas (PDF atau dokumen Office)."))
+    if data.duration_minutes is not None and not 0 <= data.duration_minutes <= 10_000:
+        raise CourseError(_("Durasi harus antara 0 dan 10.000 menit."))
+    return render_body(data.body_md)
+
+
+def _apply_lesson(lesson: Lesson, data: LessonData, html: str) -> None:
+    kind = LessonKind(data.kind)
+    lesson.title = data.title.strip()[:200]
+    lesson.kind = kind
+    lesson.body_md = data.body_md or ""
+    lesson.body_html = html
+    lesson.video_url = data.video_url.strip() if kind == LessonKind.VIDEO and data.video_url else None
+    lesson.link_url = data.link_url.strip() if kind == LessonKind.LINK and data.link_url else None
+    lesson.required = bool(data.required)
+    lesson.duration_minutes = data.duration_minutes
+
+
+def _set_lesson_file(lesson: Lesson, stored: storage.StoredFile, name: str) -> None:
+    lesson.file_key, lesson.file_mime, lesson.file_size = stored.key, stored.mime, stored.size
+    lesson.file_name = clean_filename(name)
+
+
+def add_lesson(module: Module, data: LessonData, file: Upload | None = None) -> Lesson:
+    """Append a lesson to a module; Markdown is rendered and sanitised now, once."""
+    html = _validate_lesson(data, has_file=file is not None)
+    lesson = Lesson(module=module, position=_next_position(Lesson.position, Lesson.module_id, module.id))
+    _apply_lesson(lesson, data, html)
+    if file is not None:
+        _set_lesson_file(lesson, _store(file, storage.DOCUMENT_KINDS), file.filename)
+    db.session.add(lesson)
+    db.session.flush()
+    return lesson
+
+
+def update_lesson(
+    lesson: Lesson, data: LessonData, expected_version: int | None, file: Upload | None = None
+) -> list[str]:
+    """Edit a lesson. Every learner's progress on it is kept (progress rows point at the lesson,
+    not at its text). Returns stored files to discard after the commit."""
+    _check_version(lesson, expected_version)
+    html = _validate_lesson(data, has_file=file is not None or bool(lesson.file_key))
+    old: list[str] = []
+    _apply_lesson(lesson, data, html)
+    if file is not None:
+        stored = _store(file, storage.DOCUMENT_KINDS)
+        if lesson.file_key:
+            old.append(lesson.file_key)
+        _set_lesson_file(lesson, stored, file.filename)
+    elif lesson.kind != LessonKind.FILE and lesson.file_key:
+        old.append(lesson.file_key)
+        lesson.file_key = lesson.file_name = lesson.file_mime = None
+        lesson.file_size = None
+    db.session.flush()
+    return old
+
+
+def move_lesson(lesson: Lesson, direction: int) -> bool:
+    """Move a lesson one place up (-1) or down (+1) inside its module."""
+    siblings = list(
+        db.session.scalars(
+            select(Lesson).where(Lesson.module_id == lesson.module_id).order_by(Lesson.position, Lesson.id)
+        )
+    )
+    return _move(siblings, lesson, direction, Lesson)
+
+
+def delete_lesson(lesson: Lesson) -> list[str]:
+    """Delete a lesson (its progress rows go with it); returns files to discard."""
+    keys = [lesson.file_key, *(a.key for a in lesson.attachments)]
+    db.session.delete(lesson)
+    db.session.flush()
+    return [k for k in keys if k]
+
+
+def add_attachment(lesson: Lesson, file: Upload) -> LessonAttachment:
+    """Attach a handout (PDF, Office document or image) to a lesson."""
+    stored = _store(file, storage.DOCUMENT_KINDS)
+    attachment = LessonAttachment(
+        lesson=lesson,
+        key=stored.key,
+        name=clean_filename(file.filename),
+        mime=stored.mime,
+        size=stored.size,
+        position=_next_position(LessonAttachment.position, LessonAttachment.lesson_id, lesson.id),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def delete_attachment(attachment: LessonAttachment) -> list[str]:
+    """Remove an attachment; returns its file to discard."""
+    key = attachment.key
+    db.session.delete(attachment)
+    db.session.flush()
+    return [key]
+
+
+def preview_markdown(source: str | None) -> tuple[str, str | None]:
+    """(html, error): the rendered preview, or the reason it cannot be rendered."""
+    try:
+        return render_body(source), None
+    except DomainError as exc:
+        return "", exc.message
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+JP_BANDS = {"1-10": (1, 10), "11-40": (11, 40), "41+": (41, None)}
+
+
+def _open_angkatan_clause(today: date):
+    """SQL condition on ``Course``: an angkatan covering it takes self-enrolment now."""
+    return exists(
+        select(Angkatan.id).where(
+            Angkatan.enrolment_open.is_(True),
+            or_(Angkatan.end_date.is_(None), Angkatan.end_date >= today),
+            or_(
+                Angkatan.course_id == Course.id,
+                and_(Course.program_id.is_not(None), Angkatan.program_id == Course.program_id),
+            ),
+        )
+    )
+
+
+def catalogue_query(
+    user: User,
+    q: str | None = None,
+    program_id: int | None = None,
+    jp_band: str | None = None,
+    open_only: bool = False,
+    today: date | None = None,
+) -> Select:
+    """Published courses matching a search, a program, a JP band, and "self-enrolment open"."""
+    today = today or local_today(getattr(user, "timezone", None))
+    stmt = permissions.catalogue_courses(user).options(joinedload(Course.program))
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like)))
+    if program_id:
+        stmt = stmt.where(Course.program_id == program_id)
+    if jp_band in JP_BANDS:
+        low, high = JP_BANDS[jp_band]
+        stmt = stmt.where(Course.jp >= low)
+        if high is not None:
+            stmt = stmt.where(Course.jp <= high)
+    if open_only:
+        stmt = stmt.where(_open_angkatan_clause(today))
+    return stmt.order_by(Course.title, Course.id)
+
+
+@dataclass
+class CatalogueInfo:
+    """Per-course facts for a catalogue card (computed for a whole page at once)."""
+
+    lessons: int = 0
+    open_enrolment: bool = False
+    enrolled: bool = False
+
+
+def catalogue_info(user: User, courses: list[Course], today: date | None = None) -> dict[int, CatalogueInfo]:
+    """Lesson counts, "self-enrolment open" and "already enrolled" for a page of courses:
+    three queries whatever the number of courses, lessons or learners."""
+    today = today or local_today(getattr(user, "timezone", None))
+    info = {c.id: CatalogueInfo() for c in courses}
+    if not courses:
+        return info
+    ids = list(info)
+    counts = db.session.execute(
+        select(Module.course_id, func.count(Lesson.id))
+        .join(Lesson, Lesson.module_id == Module.id)
+        .where(Module.course_id.in_(ids), Module.published.is_(True))
+        .group_by(Module.course_id)
+    )
+    for course_id, n in counts:
+        info[course_id].lessons = n
+    flags = db.session.execute(
+        select(Course.id, _open_angkatan_clause(today), permissions.enrolled_in_course_clause(user.id)).where(
+            Course.id.in_(ids)
+        )
+    )
+    for course_id, is_open, enrolled in flags:
+        info[course_id].open_enrolment = bool(is_open)
+        info[course_id].enrolled = bool(enrolled)
+    return info
+
+
+def course_by_slug(slug: str) -> Course | None:
+    """A course by its slug, with its program."""
+    return db.session.scalar(select(Course).where(Course.slug == slug).options(joinedload(Course.program)))
+
+
+def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
+    """Angkatan that take self-enrolment for this course now, soonest first (one query)."""
+    today = today or local_today()
+    cover = Angkatan.course_id == course.id
+    if course.program_id is not None:
+        cover = or_(cover, Angkatan.program_id == course.program_id)
+    return list(
+        db.session.scalars(
+            select(Angkatan)
+            .where(
+                cover,
+                Angkatan.enrolment_open.is_(True),
+                or_(Angkatan.end_date.is_(None), Angkatan.end_date >= today),
+            )
+            .order_by(Angkatan.start_date.is_(None), Angkatan.start_date, Angkatan.id)
+            .limit(20)
+        )
+    )
+
+
+# --- progress, outline and gating ------------------------------------------------------------
+
+
+@dataclass
+class OutlineLesson:
+    """A lesson in a learner's outline, with their tick."""
+
+    lesson: Lesson
+    done: bool = False
+    viewed: bool = False
+
+
+@dataclass
+class OutlineModule:
+    """A module in a learner's outline: its lessons, its progress and whether it is open."""
+
+    module: Module
+    lessons: list[OutlineLesson] = field(default_factory=list)
+    done: int = 0
+    total: int = 0
+    open: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 100.0
+
+
+@dataclass
+class Outline:
+    """A course as one learner sees it: modules, ticks, progress, where to go next."""
+
+    course: Course
+    modules: list[OutlineModule]
+    done: int
+    total: int
+    completion: CourseCompletion | None
+    resume: Lesson | None
+    next_lesson: Lesson | None
+    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
+    order: list[Lesson]
+
+    @property
+    def percent(self) -> float:
+        if self.completion is not None:
+            return 100.0
+        return 100.0 * self.done / self.total if self.total else 0.0
+
+    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+        """(previous, next) lessons in reading order."""
+        ids = [x.id for x in self.order]
+        i = ids.index(lesson.id)
+        return (self.order[i - 1] if i > 0 else None, self.order[i + 1] if i + 1 < len(ids) else None)
+
+
+def _progress_map(user_id: int, course_id: int) -> dict[int, LessonProgress]:
+    rows = db.session.scalars(
+        select(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(LessonProgress.user_id == user_id, Module.course_id == course_id)
+    )
+    return {row.lesson_id: row for row in rows}
+
+
+def _gate(modules: list[OutlineModule], sequential: bool) -> None:
+    """Sequential courses: a module opens when every module before it is done."""
+    previous_done = True
+    for om in modules:
+        om.open = previous_done or not sequential
+        previous_done = previous_done and om.complete
+
+
+def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
+    """The learner's outline of ``course``: a fixed number of queries whatever its size.
+
+    ``include_unpublished`` shows unpublished modules too (an admin's preview).
+    """
+    stmt = (
+        select(Module)
+        .where(Module.course_id == course.id)
+        .order_by(Module.position, Module.id)
+        .options(selectinload(Module.lessons))
+    )
+    if not include_unpublished:
+        stmt = stmt.where(Module.published.is_(True))
+    modules = list(db.session.scalars(stmt))
+    progress = _progress_map(user.id, course.id)
+    completion = db.session.scalar(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
+        )
+    )
+    outline_modules: list[OutlineModule] = []
+    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
+    order: list[Lesson] = []
+    done = total = 0
+    for module in modules:
+        om = OutlineModule(module=module)
+        for lesson in module.lessons:
+            row = progress.get(lesson.id)
+            ol = OutlineLesson(lesson=lesson, done=bool(row and row.completed_at), viewed=row is not None)
+            om.lessons.append(ol)
+            by_lesson[lesson.id] = (om, ol)
+            order.append(lesson)
+            if lesson.required and (module.published or include_unpublished):
+                om.total += 1
+                om.done += ol.done
+        outline_modules.append(om)
+        if module.published:
+            done, total = done + om.done, total + om.total
+    _gate(outline_modules, course.sequential)
+    extra_done, extra_total = requirements_progress(user.id, course)
+    resume = None
+    viewed = [row for row in progress.values() if row.lesson_id in by_lesson]
+    if viewed:
+        resume_row = max(viewed, key=lambda r: (r.last_viewed_at, r.id))
+        resume = by_lesson[resume_row.lesson_id][1].lesson
+    next_lesson = next(
+        (ol.lesson for om in outline_modules if om.open for ol in om.lessons if not ol.done),
+        None,
+    )
+    return Outline(
+        course=course,
+        modules=outline_modules,
+        done=done + extra_done,
+        total=total + extra_total,
+        completion=completion,
+        resume=resume,
+        next_lesson=next_lesson,
+        by_lesson=by_lesson,
+        order=order,
+    )
+
+
+def lesson_for_page(lesson_id: int) -> Lesson | None:
+    """A lesson with its module, course, program and attachments (two queries)."""
+    return db.session.scalar(
+        select(Lesson)
+        .where(Lesson.id == lesson_id)
+        .options(
+            joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
+            selectinload(Lesson.attachments),
+        )
+    )
+
+
+def _progress_row(user: User, lesson: Lesson, at: datetime, complete: bool) -> tuple[LessonProgress, bool]:
+    """Get or create the progress row: (row, created). Two tabs opening a lesson at once do not
+    collide: the loser of the insert race reads the winner's row."""
+    row = db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    if row is not None:
+        return row, False
+    try:
+        with db.session.begin_nested():
+            row = LessonProgress(
+                user_id=user.id,
+                lesson_id=lesson.id,
+                first_viewed_at=at,
+                last_viewed_at=at,
+                completed_at=at if complete else None,
+            )
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(
+            select(LessonProgress).where(
+                LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+            )
+        )
+        return row, False
+    return row, True
+
+
+def _touch(user: User, lesson: Lesson, at: datetime, complete: bool) -> LessonProgress:
+    """Record a visit (and completion when asked); check the course when a lesson got done."""
+    row, created = _progress_row(user, lesson, at, complete)
+    newly_done = created and complete
+    if not created:
+        row.last_viewed_at = at
+        if complete and row.completed_at is None:
+            row.completed_at = at
+            newly_done = True
+    db.session.flush()
+    if newly_done:
+        check_completion(user, lesson.module.course, at=at)
+    return row
+
+
+def record_view(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
+    """A learner opened a lesson: remember it (for "resume") and, for a text lesson, mark it
+    done, since reading is what completes it. Returns the progress row."""
+    return _touch(user, lesson, at or utcnow(), complete=lesson.kind == LessonKind.TEXT)
+
+
+def mark_lesson_done(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
+    """A learner says they watched the video, read the file or visited the link."""
+    return _touch(user, lesson, at or utcnow(), complete=True)
+
+
+def lesson_state(outline: Outline, lesson: Lesson) -> tuple[OutlineModule, OutlineLesson]:
+    """The lesson's module and tick inside an outline."""
+    return outline.by_lesson[lesson.id]
+
+
+# --- completion and JP -----------------------------------------------------------------------
+
+CompletionRequirement = Callable[[int, Course], tuple[int, int]]
+_completion_requirements: list[CompletionRequirement] = []
+
+
+def register_completion_requirement(fn: CompletionRequirement) -> CompletionRequirement:
+    """Add a requirement to course completion (quizzes registers "required quizzes").
+
+    ``fn(user_id, course) -> (done, total)`` must run a bounded number of queries. Registering
+    the same function twice (several apps in one process) keeps it once.
+    """
+    if fn not in _completion_requirements:
+        _completion_requirements.append(fn)
+    return fn
+
+
+def unregister_completion_requirement(fn: CompletionRequirement) -> None:
+    """Remove a requirement (tests)."""
+    if fn in _completion_requirements:
+        _completion_requirements.remove(fn)
+
+
+def requirements_progress(user_id: int, course: Course) -> tuple[int, int]:
+    """Sum of (done, total) over the registered requirements."""
+    done = total = 0
+    for fn in _completion_requirements:
+        d, t = fn(user_id, course)
+        done, total = done + min(d, t), total + t
+    return done, total
+
+
+def required_lessons_progress(user_id: int, course: Course) -> tuple[int, int]:
+    """(done, total) of required lessons in published modules: one query."""
+    row = db.session.execute(
+        select(func.count(Lesson.id), func.count(LessonProgress.completed_at))
+        .select_from(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .outerjoin(
+            LessonProgress,
+            and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id),
+        )
+        .where(Module.course_id == course.id, Module.published.is_(True), Lesson.required.is_(True))
+    ).one()
+    return int(row[1] or 0), int(row[0] or 0)
+
+
+def is_course_complete(user: User, course: Course) -> bool:
+    """Every required lesson done and every registered requirement met (and something to do)."""
+    done, total = required_lessons_progress(user.id, course)
+    if done < total:
+        return False
+    extra_done, extra_total = requirements_progress(user.id, course)
+    return extra_done >= extra_total and total + extra_total > 0
+
+
+def credit_jp(
+    user: User, source: JpSource, source_id: int, title: str, jp: int, at: datetime | None = None
+) -> bool:
+    """Write one line of the JP ledger, once. Returns False when it was already there.
+
+    The unique constraint (user, source, source_id) decides under concurrency; the insert runs in
+    a savepoint so a lost race leaves the caller's transaction usable.
+    """
+    at = at or utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                JpRecord(
+                    user_id=user.id,
+                    source=source,
+                    source_id=source_id,
+                    title=title[:255],
+                    jp=jp,
+                    year=local_year(at, user.timezone),
+                    earned_at=at,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def check_completion(user: User, course: Course, at: datetime | None = None) -> bool:
+    """Is ``user`` done with ``course``? When complete and not yet recorded, record the completion
+    (once) and credit the course's JP (once) for the calendar year in the learner's time zone.
+
+    Safe to call after every lesson, quiz or import: never records twice, also when two requests
+    race (the unique constraints decide; savepoints keep the transaction usable).
+    """
+    existing = db.session.scalar(
+        select(CourseCompletion.id).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
+        )
+    )
+    if existing is not None:
+        return True
+    if course.status == CourseStatus.DRAFT or not is_course_complete(user, course):
+        return False
+    at = at or utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.add(CourseCompletion(user_id=user.id, course_id=course.id, completed_at=at))
+    except IntegrityError:
+        return True  # another request recorded it first (and credits the JP)
+    if course.jp > 0:
+        credit_jp(user, JpSource.COURSE, course.id, course.title, course.jp, at)
+    _complete_course_enrolments(user, course, at)
+    db.session.flush()
+    return True
+
+
+def _complete_course_enrolments(user: User, course: Course, at: datetime) -> None:
+    """An angkatan that runs just this course is finished when the course is."""
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+        .where(
+            Enrolment.user_id == user.id,
+            Angkatan.course_id == course.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+    )
+    for enrolment in enrolments:
+        change_enrolment_status(enrolment, EnrolmentStatus.COMPLETED, at=at)
+
+
+def jp_total(user: User, year: int) -> int:
+    """JP a person earned in a calendar year (all sources)."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(JpRecord.jp), 0)).where(
+                JpRecord.user_id == user.id, JpRecord.year == year
+            )
+        )
+        or 0
+    )
+
+
+def completion_of(user: User, course: Course) -> CourseCompletion | None:
+    """The recorded completion, if any."""
+    return db.session.scalar(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
+        )
+    )
+
+
+# --- "Pembelajaran Saya" ---------------------------------------------------------------------
+
+
+@dataclass
+class LessonRef:
+    """Just enough of a lesson to link to it."""
+
+    id: int
+    title: str
+
+
+@dataclass
+class MyCourse:
+    """One card on the learner's home."""
+
+    course: Course
+    angkatan: Angkatan
+    done: int
+    total: int
+    completed_at: datetime | None
+    jp_year: int | None
+    next_lesson: LessonRef | None
+    resume: LessonRef | None
+
+    @property
+    def percent(self) -> float:
+        if self.completed_at is not None:
+            return 100.0
+        return 100.0 * self.done / self.total if self.total else 0.0
+
+    @property
+    def deadline(self) -> date | None:
+        return self.angkatan.end_date
+
+
+def _people(*relationships):
+    """Load the users of an enrolment in the same query, without their roles (a list of
+    enrolments has no use for them, and would pay one more query per kind of person)."""
+    return [joinedload(rel).lazyload(User.role_rows) for rel in relationships]
+
+
+def enrolments_of(user: User, statuses: Iterable[EnrolmentStatus] = permissions.ACCESS_STATUSES) -> list:
+    """The user's enrolments (active and completed by default), with angkatan, program, course,
+    mentor and coach loaded; newest first."""
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.status.in_(list(statuses)))
+            .options(
+                joinedload(Enrolment.angkatan).joinedload(Angkatan.program),
+                joinedload(Enrolment.angkatan).joinedload(Angkatan.course),
+                *_people(Enrolment.mentor, Enrolment.coach),
+            )
+            .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+        )
+    )
+
+
+def learner_courses(user: User) -> list[Course]:
+    """Published courses ``user`` may open as a learner (see :func:`permissions.learner_courses`)."""
+    return list(db.session.scalars(permissions.learner_courses(user)))
+
+
+def my_learning(user: User) -> list[MyCourse]:
+    """The learner's courses with progress, next lesson, resume point and deadline.
+
+    Six queries for the lot, plus the registered requirements per course.
+    """
+    enrolments = enrolments_of(user)
+    if not enrolments:
+        return []
+    program_ids = {e.angkatan.program_id for e in enrolments if e.angkatan.program_id}
+    direct_ids = {e.angkatan.course_id for e in enrolments if e.angkatan.course_id}
+    conditions = []
+    if direct_ids:
+        conditions.append(Course.id.in_(direct_ids))
+    if program_ids:
+        conditions.append(Course.program_id.in_(program_ids))
+    courses = list(
+        db.session.scalars(
+            select(Course)
+            .where(Course.status == CourseStatus.PUBLISHED, or_(*conditions))
+            .order_by(Course.title, Course.id)
+        )
+    )
+    if not courses:
+        return []
+    course_ids = [c.id for c in courses]
+    lessons = db.session.execute(
+        select(
+            Lesson.id.label("id"),
+            Lesson.title.label("title"),
+            Lesson.required.label("required"),
+            Module.course_id.label("course_id"),
+            Module.id.label("module_id"),
+        )
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.course_id.in_(course_ids), Module.published.is_(True))
+        .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+    ).all()
+    progress = {
+        row.lesson_id: row
+        for row in db.session.execute(
+            select(LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.last_viewed_at)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(LessonProgress.user_id == user.id, Module.course_id.in_(course_ids))
+        )
+    }
+    completions = {
+        c.course_id: c
+        for c in db.session.scalars(
+            select(CourseCompletion).where(
+                CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
+            )
+        )
+    }
+    by_course: dict[int, list] = {cid: [] for cid in course_ids}
+    for row in lessons:
+        by_course[row.course_id].append(row)
+    angkatan_of: dict[int, Angkatan] = {}
+    for e in sorted(enrolments, key=lambda e: e.id):
+        for course in courses:
+            if course.id == e.angkatan.course_id or (
+                course.program_id and course.program_id == e.angkatan.program_id
+            ):
+                angkatan_of.setdefault(course.id, e.angkatan)
+    result = []
+    for course in courses:
+        rows = by_course[course.id]
+        required = [r for r in rows if r.required]
+        done = sum(1 for r in required if progress.get(r.id) and progress[r.id].completed_at)
+        extra_done, extra_total = requirements_progress(user.id, course)
+        next_row = _next_open_lesson(course, rows, progress)
+        viewed = [progress[r.id] for r in rows if r.id in progress]
+        resume = None
+        if viewed:
+            last = max(viewed, key=lambda p: p.last_viewed_at)
+            title = next(r.title for r in rows if r.id == last.lesson_id)
+            resume = LessonRef(last.lesson_id, title)
+        completion = completions.get(course.id)
+        result.append(
+            MyCourse(
+                course=course,
+                angkatan=angkatan_of[course.id],
+                done=done + extra_done,
+                total=len(required) + extra_total,
+                completed_at=completion.completed_at if completion else None,
+                jp_year=local_year(completion.completed_at, user.timezone) if completion else None,
+                next_lesson=LessonRef(next_row.id, next_row.title) if next_row else None,
+                resume=resume,
+            )
+        )
+    return result
+
+
+def _next_open_lesson(course: Course, rows: list, progress: dict) -> object | None:
+    """The first lesson not done, in reading order, inside a module that is open."""
+    module_done: dict[int, bool] = {}
+    for r in rows:
+        ok = module_done.get(r.module_id, True)
+        if r.required and not (progress.get(r.id) and progress[r.id].completed_at):
+            ok = False
+        module_done[r.module_id] = ok
+    previous_done = True
+    current_module = None
+    for r in rows:
+        if r.module_id != current_module:
+            if current_module is not None:
+                previous_done = previous_done and module_done[current_module]
+            current_module = r.module_id
+        if course.sequential and not previous_done:
+            return None
+        if not (progress.get(r.id) and progress[r.id].completed_at):
+            return r
+    return None
+
+
+# --- angkatan --------------------------------------------------------------------------------
+
+
+@dataclass
+class AngkatanData:
+    """What an admin gives for an angkatan. Exactly one of program_id and course_id."""
+
+    name: str
+    program_id: int | None = None
+    course_id: int | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    enrolment_open: bool = False
+    capacity: int | None = None
+
+
+def _validate_angkatan(data: AngkatanData) -> None:
+    if not (data.name or "").strip():
+        raise CourseError(_("Nama angkatan wajib diisi."))
+    if bool(data.program_id) == bool(data.course_id):
+        raise CourseError(_("Pilih satu program atau satu kursus yang dijalankan angkatan ini."))
+    if data.program_id and db.session.get(Program, data.program_id) is None:
+        raise CourseError(_("Program tidak ditemukan."))
+    if data.course_id and db.session.get(Course, data.course_id) is None:
+        raise CourseError(_("Kursus tidak ditemukan."))
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        raise CourseError(_("Tanggal selesai tidak boleh sebelum tanggal mulai."))
+    if data.capacity is not None and data.capacity <= 0:
+        raise CourseError(_("Kapasitas harus lebih dari nol (kosongkan bila tanpa batas)."))
+
+
+def _apply_angkatan(angkatan: Angkatan, data: AngkatanData) -> None:
+    angkatan.name = data.name.strip()[:200]
+    angkatan.program_id = data.program_id or None
+    angkatan.course_id = data.course_id or None
+    angkatan.start_date = data.start_date
+    angkatan.end_date = data.end_date
+    angkatan.enrolment_open = bool(data.enrolment_open)
+    angkatan.capacity = data.capacity
+
+
+def create_angkatan(data: AngkatanData) -> Angkatan:
+    """Create an angkatan that runs a program or a single course."""
+    _validate_angkatan(data)
+    angkatan = Angkatan()
+    _apply_angkatan(angkatan, data)
+    db.session.add(angkatan)
+    db.session.flush()
+    return angkatan
+
+
+def update_angkatan(angkatan: Angkatan, data: AngkatanData, expected_version: int | None) -> None:
+    """Change an angkatan; a stale form is refused."""
+    _check_version(angkatan, expected_version)
+    _validate_angkatan(data)
+    if (
+        data.capacity is not None
+        and angkatan.capacity != data.capacity
+        and _seat_count(angkatan) > data.capacity
+    ):
+        raise CourseError(_("Kapasitas lebih kecil dari jumlah peserta yang sudah terdaftar."))
+    _apply_angkatan(angkatan, data)
+    db.session.flush()
+
+
+def admin_angkatan_query(q: str | None = None) -> Select:
+    """Angkatan for the admin list, newest first, with search (see :func:`participant_counts`)."""
+    stmt = (
+        select(Angkatan)
+        .options(joinedload(Angkatan.program), joinedload(Angkatan.course))
+        .order_by(Angkatan.start_date.desc().nulls_last(), Angkatan.id.desc())
+    )
+    if q and q.strip():
+        stmt = stmt.where(func.lower(Angkatan.name).like(f"%{q.strip().lower()}%"))
+    return stmt
+
+
+def participant_counts(angkatan_ids: list[int]) -> dict[int, int]:
+    """Active and completed participants per angkatan, for a page of angkatan (one query)."""
+    if not angkatan_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.angkatan_id, func.count(Enrolment.id))
+        .where(Enrolment.angkatan_id.in_(angkatan_ids), Enrolment.status.in_(permissions.ACCESS_STATUSES))
+        .group_by(Enrolment.angkatan_id)
+    )
+    return dict(rows.all())
+
+
+def courses_for_angkatan_choice() -> list[Course]:
+    """Courses an angkatan can run (not archived), by title."""
+    return list(
+        db.session.scalars(
+            select(Course).where(Course.status != CourseStatus.ARCHIVED).order_by(Course.title, Course.id)
+        )
+    )
+
+
+def angkatan_courses(angkatan: Angkatan) -> list[Course]:
+    """The courses an angkatan runs: its course, or its program's courses."""
+    if angkatan.course_id:
+        return [angkatan.course] if angkatan.course else []
+    return list(
+        db.session.scalars(
+            select(Course).where(Course.program_id == angkatan.program_id).order_by(Course.title, Course.id)
+        )
+    )
+
+
+def enrolments_query(angkatan: Angkatan, q: str | None = None) -> Select:
+    """An angkatan's participants (with user, mentor and coach) by NDH, with search."""
+    stmt = (
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.angkatan_id == angkatan.id)
+        .options(
+            contains_eager(Enrolment.user).lazyload(User.role_rows),
+            *_people(Enrolment.mentor, Enrolment.coach),
+        )
+        .order_by(Enrolment.ndh.is_(None), Enrolment.ndh, User.full_name, Enrolment.id)
+    )
+    if q and q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(User.full_name).like(like), User.nip.like(f"%{nip_rules.normalize(q)}%"))
+        )
+    return stmt
+
+
+def completed_user_ids(course_ids: list[int], user_ids: list[int]) -> set[tuple[int, int]]:
+    """(user_id, course_id) pairs with a recorded completion (for a page of participants)."""
+    if not course_ids or not user_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(CourseCompletion.user_id, CourseCompletion.course_id).where(
+                CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_ids)
+            )
+        ).tuples()
+    )
+
+
+# --- enrolments ------------------------------------------------------------------------------
+
+# The enrolment life cycle: ONE table, ONE function that moves state.
+ENROLMENT_TRANSITIONS: dict[EnrolmentStatus, set[EnrolmentStatus]] = {
+    EnrolmentStatus.ACTIVE: {EnrolmentStatus.COMPLETED, EnrolmentStatus.WITHDRAWN},
+    EnrolmentStatus.WITHDRAWN: {EnrolmentStatus.ACTIVE},
+    EnrolmentStatus.COMPLETED: {EnrolmentStatus.ACTIVE},
+}
+
+
+def change_enrolment_status(
+    enrolment: Enrolment, to: EnrolmentStatus | str, at: datetime | None = None
+) -> None:
+    """Complete, withdraw or reactivate an enrolment (completed implies completed_at)."""
+    to = EnrolmentStatus(to)
+    if to == enrolment.status:
+        return
+    if to not in ENROLMENT_TRANSITIONS[enrolment.status]:
+        raise WorkflowError(_("Status pendaftaran tidak dapat diubah ke %(to)s.", to=to.value))
+    enrolment.status = to
+    enrolment.completed_at = (at or utcnow()) if to == EnrolmentStatus.COMPLETED else None
+    db.session.flush()
+
+
+def _seat_count(angkatan: Angkatan) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.angkatan_id == angkatan.id,
+                Enrolment.status.in_(permissions.ACCESS_STATUSES),
+            )
+        )
+        or 0
+    )
+
+
+def _lock_angkatan(angkatan: Angkatan) -> None:
+    """Serialise enrolments into one angkatan (capacity, NDH). SQLite's IMMEDIATE transactions
+    already serialise writers; PostgreSQL takes a row lock."""
+    db.session.execute(select(Angkatan.id).where(Angkatan.id == angkatan.id).with_for_update())
+
+
+def _next_ndh(angkatan: Angkatan) -> int:
+    current = db.session.scalar(select(func.max(Enrolment.ndh)).where(Enrolment.angkatan_id == angkatan.id))
+    return (current or 0) + 1
+
+
+def _check_helpers(user: User, mentor: User | None, coach: User | None) -> None:
+    if mentor is not None:
+        if mentor.id == user.id:
+            raise CourseError(_("Seseorang tidak dapat menjadi mentor bagi dirinya sendiri."))
+        if not mentor.has_role(Role.MENTOR):
+            raise CourseError(
+                _("%(name)s belum memiliki peran mentor. Tambahkan perannya dulu.", name=mentor.full_name)
+            )
+    if coach is not None:
+        if coach.id == user.id:
+            raise CourseError(_("Seseorang tidak dapat menjadi coach bagi dirinya sendiri."))
+        if not coach.has_role(Role.COACH):
+            raise CourseError(
+                _("%(name)s belum memiliki peran coach. Tambahkan perannya dulu.", name=coach.full_name)
+            )
+
+
+def _check_ndh(angkatan: Angkatan, ndh: int | None, exclude_enrolment_id: int | None = None) -> None:
+    if ndh is None:
+        return
+    if ndh <= 0:
+        raise CourseError(_("NDH harus bilangan bulat positif."))
+    stmt = select(User.full_name).join(Enrolment, Enrolment.user_id == User.id)
+    stmt = stmt.where(Enrolment.angkatan_id == angkatan.id, Enrolment.ndh == ndh)
+    if exclude_enrolment_id is not None:
+        stmt = stmt.where(Enrolment.id != exclude_enrolment_id)
+    holder = db.session.scalar(stmt)
+    if holder is not None:
+        raise CourseError(_("NDH %(ndh)s sudah dipakai %(name)s.", ndh=ndh, name=holder))
+
+
+def find_person(login: str | None) -> User | None:
+    """A user by NIP (with or without spaces), username or email."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    return account_services.find_by_login(nip_rules.normalize(login)) or account_services.find_by_login(login)
+
+
+def enrol(
+    angkatan: Angkatan,
+    user: User,
+    ndh: int | None = None,
+    mentor: User | None = None,
+    coach: User | None = None,
+    via: EnrolmentVia = EnrolmentVia.ADMIN,
+    surat_tugas: Upload | None = None,
+) -> Enrolment:
+    """Enrol a participant (an admin's action). A withdrawn participant is reactivated.
+
+    Checks capacity, NDH, and that nobody is their own mentor or coach. NDH defaults to the next
+    free number.
+    """
+    _lock_angkatan(angkatan)
+    _check_helpers(user, mentor, coach)
+    existing = db.session.scalar(
+        select(Enrolment).where(Enrolment.angkatan_id == angkatan.id, Enrolment.user_id == user.id)
+    )
+    if existing is not None and existing.status != EnrolmentStatus.WITHDRAWN:
+        raise CourseError(_("%(name)s sudah terdaftar di angkatan ini.", name=user.full_name))
+    if angkatan.capacity is not None and _seat_count(angkatan) >= angkatan.capacity:
+        raise CourseError(_("Angkatan sudah penuh (kapasitas %(n)s peserta).", n=angkatan.capacity))
+    _check_ndh(angkatan, ndh, existing.id if existing else None)
+    stored = _store(surat_tugas, storage.DOCUMENT_KINDS) if surat_tugas is not None else None
+    if existing is not None:
+        enrolment = existing
+        change_enrolment_status(enrolment, EnrolmentStatus.ACTIVE)
+        enrolment.ndh = ndh or enrolment.ndh or _next_ndh(angkatan)
+    else:
+        enrolment = Enrolment(angkatan=angkatan, user=user, ndh=ndh or _next_ndh(angkatan), via=via)
+        db.session.add(enrolment)
+    enrolment.mentor, enrolment.coach = mentor, coach
+    if stored is not None:
+        enrolment.surat_tugas_key, enrolment.surat_tugas_name = (
+            stored.key,
+            clean_filename(surat_tugas.filename),
+        )
+    db.session.flush()
+    return enrolment
+
+
+def self_enrol(
+    angkatan: Angkatan, user: User, surat_tugas: Upload | None = None, today: date | None = None
+) -> Enrolment:
+    """A participant enrols themself where the angkatan allows it (open, not ended, seats left,
+    and its content published)."""
+    today = today or local_today(user.timezone)
+    if not angkatan.enrolment_open:
+        raise CourseError(_("Pendaftaran mandiri untuk angkatan ini ditutup."))
+    if angkatan.end_date is not None and angkatan.end_date < today:
+        raise CourseError(_("Angkatan ini sudah berakhir."))
+    if angkatan.course_id is not None and (
+        angkatan.course is None or angkatan.course.status != CourseStatus.PUBLISHED
+    ):
+        raise CourseError(_("Kursus ini belum dibuka."))
+    return enrol(angkatan, user, via=EnrolmentVia.SELF, surat_tugas=surat_tugas)
+
+
+def update_enrolment(enrolment: Enrolment, ndh: int | None, mentor: User | None, coach: User | None) -> None:
+    """Change a participant's NDH, mentor and coach."""
+    _check_helpers(enrolment.user, mentor, coach)
+    _check_ndh(enrolment.angkatan, ndh, enrolment.id)
+    enrolment.ndh = ndh
+    enrolment.mentor, enrolment.coach = mentor, coach
+    db.session.flush()
+
+
+def set_surat_tugas(enrolment: Enrolment, upload: Upload) -> list[str]:
+    """Attach (or replace) the participant's surat tugas; returns the old file to discard."""
+    stored = _store(upload, storage.DOCUMENT_KINDS)
+    old = [enrolment.surat_tugas_key] if enrolment.surat_tugas_key else []
+    enrolment.surat_tugas_key, enrolment.surat_tugas_name = stored.key, clean_filename(upload.filename)
+    db.session.flush()
+    return old
+
+
+def _helpers_query(column, person: User) -> Select:
+    return (
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(column == person.id, Enrolment.status.in_(permissions.ACCESS_STATUSES))
+        .options(
+            contains_eager(Enrolment.user).lazyload(User.role_rows),
+            joinedload(Enrolment.angkatan).joinedload(Angkatan.program),
+            joinedload(Enrolment.angkatan).joinedload(Angkatan.course),
+        )
+        .order_by(Enrolment.angkatan_id.desc(), Enrolment.ndh, User.full_name)
+    )
+
+
+def mentees_query(mentor: User) -> Select:
+    """Enrolments whose mentor is ``mentor`` (active and completed), for a paginated list."""
+    return _helpers_query(Enrolment.mentor_id, mentor)
+
+
+def coachees_query(coach: User) -> Select:
+    """Enrolments whose coach is ``coach`` (active and completed), for a paginated list."""
+    return _helpers_query(Enrolment.coach_id, coach)
+
+
+def mentees_of(mentor: User) -> list[Enrolment]:
+    """The participants ``mentor`` mentors, as enrolments with user and angkatan loaded."""
+    return list(db.session.scalars(mentees_query(mentor)))
+
+
+def coachees_of(coach: User) -> list[Enrolment]:
+    """The participants ``coach`` coaches, as enrolments with user and angkatan loaded."""
+    return list(db.session.scalars(coachees_query(coach)))
+
+
+# --- enrolment CSV ---------------------------------------------------------------------------
+
+ENROLMENT_CSV_COLUMNS = ["nip", "ndh", "mentor_nip", "coach_nip"]
+
+
+@dataclass
+class EnrolmentImportResult:
+    """What an enrolment import did."""
+
+    created: int = 0
+    updated: int = 0
+
+
+@dataclass
+class _EnrolRow:
+    line: int
+    user: User
+    ndh: int | None
+    mentor: User | None
+    coach: User | None
+
+
+def _read_csv(text: str):
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def import_enrolments_csv(angkatan: Angkatan, text: str, filename: str = "CSV") -> EnrolmentImportResult:
+    """Enrol participants from CSV (``nip,ndh`` and optional ``mentor_nip,coach_nip``).
+
+    Every line is checked first; with any bad line (an unknown NIP, a repeated NDH, someone as
+    their own mentor...) nothing is imported and :class:`ImportRejected` names each line.
+    A participant already in the angkatan gets the NDH, mentor and coach from the file.
+    """
+    reader = _read_csv(text)
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    if "nip" not in header:
+        raise ImportRejected(
+            [
+                LineError(
+                    1,
+                    _(
+                        "Kolom nip tidak ada. Kolom yang dikenal: %(cols)s.",
+                        cols=", ".join(ENROLMENT_CSV_COLUMNS),
+                    ),
+                    filename,
+                )
+            ]
+        )
+    reader.fieldnames = header
+    raw_rows = []
+    for row in reader:
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        raw_rows.append(
+            (reader.line_num, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)})
+        )
+    # One query for every person named in the file.
+    nips = set()
+    for _line, row in raw_rows:
+        for col in ("nip", "mentor_nip", "coach_nip"):
+            if row.get(col):
+                nips.add(nip_rules.normalize(row[col]))
+    people = {u.nip: u for u in db.session.scalars(select(User).where(User.nip.in_(nips)))} if nips else {}
+    existing = {
+        e.user_id: e
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.angkatan_id == angkatan.id))
+    }
+    errors: list[LineError] = []
+    rows: list[_EnrolRow] = []
+    seen_user: dict[int, int] = {}
+    seen_ndh: dict[int, int] = {}
+
+    def person(raw: str | None, line: int, what: str) -> tuple[bool, User | None]:
+        if not raw:
+            return True, None
+        found = people.get(nip_rules.normalize(raw))
+        if found is None:
+            errors.append(
+                LineError(
+                    line, _("%(what)s dengan NIP %(nip)s tidak ditemukan.", what=what, nip=raw), filename
+                )
+            )
+            return False, None
+        return True, found
+
+    for line, row in raw_rows:
+        if not row.get("nip"):
+            errors.append(LineError(line, _("NIP peserta kosong."), filename))
+            continue
+        ok_user, user = person(row.get("nip"), line, _("Peserta"))
+        ok_mentor, mentor = person(row.get("mentor_nip"), line, _("Mentor"))
+        ok_coach, coach = person(row.get("coach_nip"), line, _("Coach"))
+        if not (ok_user and ok_mentor and ok_coach):
+            continue
+        if user.id in seen_user:
+            errors.append(
+                LineError(
+                    line, _("NIP ini sudah muncul di baris %(other)s.", other=seen_user[user.id]), filename
+                )
+            )
+            continue
+        seen_user[user.id] = line
+        ndh = None
+        if row.get("ndh"):
+            try:
+                ndh = int(row["ndh"])
+                if ndh <= 0:
+                    raise ValueError
+            except ValueError:
+                errors.append(
+                    LineError(line, _("NDH %(v)s bukan bilangan bulat positif.", v=row["ndh"]), filename)
+                )
+                continue
+        try:
+            _check_helpers(user, mentor, coach)
+        except CourseError as exc:
+            errors.append(LineError(line, exc.message, filename))
+            continue
+        if ndh is not None and ndh in seen_ndh:
+            errors.append(
+                LineError(
+                    line,
+                    _("NDH %(ndh)s sudah muncul di baris %(other)s.", ndh=ndh, other=seen_ndh[ndh]),
+                    filename,
+                )
+            )
+            continue
+        if ndh is not None:
+            seen_ndh[ndh] = line
+        rows.append(_EnrolRow(line, user, ndh, mentor, coach))
+    # NDH held by someone the file does not mention.
+    in_file = {r.user.id for r in rows}
+    held = {e.ndh: e for e in existing.values() if e.ndh is not None and e.user_id not in in_file}
+    for r in rows:
+        if r.ndh is not None and r.ndh in held:
+            errors.append(
+                LineError(
+                    r.line, _("NDH %(ndh)s sudah dipakai peserta lain di angkatan ini.", ndh=r.ndh), filename
+                )
+            )
+    if angkatan.capacity is not None:
+        seats = sum(1 for e in existing.values() if e.status in permissions.ACCESS_STATUSES)
+        for r in rows:
+            current = existing.get(r.user.id)
+            if current is None or current.status == EnrolmentStatus.WITHDRAWN:
+                seats += 1
+                if seats > angkatan.capacity:
+                    errors.append(
+                        LineError(
+                            r.line,
+                            _("Angkatan penuh (kapasitas %(n)s peserta).", n=angkatan.capacity),
+                            filename,
+                        )
+                    )
+                    break
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
+    if not rows:
+        raise ImportRejected([LineError(1, _("Berkas tidak berisi baris data."), filename)])
+    _lock_angkatan(angkatan)
+    result = EnrolmentImportResult()
+    # Free the NDH the file reassigns first, so swapping two numbers does not collide.
+    for r in rows:
+        current = existing.get(r.user.id)
+        if current is not None and r.ndh is not None and current.ndh != r.ndh:
+            current.ndh = None
+    db.session.flush()
+    next_ndh = max([e.ndh or 0 for e in existing.values()] + [r.ndh or 0 for r in rows]) + 1
+    for r in rows:
+        current = existing.get(r.user.id)
+        if current is None:
+            ndh = r.ndh
+            if ndh is None:
+                ndh, next_ndh = next_ndh, next_ndh + 1
+            db.session.add(
+                Enrolment(
+                    angkatan=angkatan,
+                    user=r.user,
+                    ndh=ndh,
+                    mentor=r.mentor,
+                    coach=r.coach,
+                    via=EnrolmentVia.CSV,
+                )
+            )
+            result.created += 1
+        else:
+            if current.status == EnrolmentStatus.WITHDRAWN:
+                change_enrolment_status(current, EnrolmentStatus.ACTIVE)
+            if r.ndh is not None:
+                current.ndh = r.ndh
+            elif current.ndh is None:
+                current.ndh, next_ndh = next_ndh, next_ndh + 1
+            current.mentor, current.coach = r.mentor, r.coach
+            result.updated += 1
+    db.session.flush()
+    return result

@@ -1,0 +1,330 @@
+"""Blueprint "courses": the learner's side. The catalogue, "Pembelajaran Saya", a course's page
+with its outline, lessons (with print view and offline module download), self-enrolment, and the
+files a lesson carries (served only to those who may see the lesson).
+
+What a person may not see answers 404, so drafts and unpublished modules stay hidden even by
+direct URL.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms import storage
+from lms.courses import permissions, services
+from lms.courses.forms import CatalogueSearchForm, DoneForm, SelfEnrolForm, options
+from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
+from lms.database import write_intent
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.models_base import utcnow
+
+bp = Blueprint("courses", __name__)
+
+# Lesson files shown in the browser rather than downloaded.
+INLINE_MIMES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _course_or_404(slug: str) -> Course:
+    course = services.course_by_slug(slug)
+    if course is None or not permissions.can_view_course(current_user, course):
+        abort(404)
+    return course
+
+
+def _upload(field) -> services.Upload | None:
+    data = field.data
+    if data is None or not getattr(data, "filename", ""):
+        return None
+    return services.Upload(data.stream, data.filename)
+
+
+def _send_stored(key: str | None, name: str, mime: str | None, inline: bool = False):
+    if not key or not storage.exists(key):
+        abort(404)
+    return send_file(
+        storage.path_of(key),
+        mimetype=mime or "application/octet-stream",
+        as_attachment=not inline,
+        download_name=name,
+        max_age=0,
+    )
+
+
+# --- catalogue and "Pembelajaran Saya" -----------------------------------------------------------
+
+
+@bp.get("/kursus/")
+@login_required
+def catalogue():
+    """Published courses with search and filters (program, JP band, self-enrolment open)."""
+    form = CatalogueSearchForm(request.args)
+    form.program.choices = options(
+        [(None, _("Semua program"))] + [(p.id, p.name) for p in services.all_programs()]
+    )
+    form.validate()
+    stmt = services.catalogue_query(
+        current_user,
+        q=form.q.data,
+        program_id=form.program.data,
+        jp_band=form.jp.data,
+        open_only=bool(form.open_only.data),
+    )
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    info = services.catalogue_info(current_user, page.items)
+    return render_template("courses/catalogue.html", form=form, page=page, info=info)
+
+
+@bp.get("/belajar")
+@login_required
+def my_learning():
+    """The learner's home: their courses with progress, next lesson, resume point and deadline."""
+    cards = services.my_learning(current_user)
+    year = services.local_today(current_user.timezone).year
+    return render_template(
+        "courses/my_learning.html",
+        cards=cards,
+        year=year,
+        jp_this_year=services.jp_total(current_user, year),
+    )
+
+
+# --- a course's page ---------------------------------------------------------------------------
+
+
+@bp.get("/kursus/<slug>")
+@login_required
+def course(slug: str):
+    """The course's page: description, outline with ticks and per-module progress, and either
+    the way in (resume, next lesson) or the angkatan that take self-enrolment."""
+    course = _course_or_404(slug)
+    can_access = permissions.can_access_course(current_user, course)
+    is_author = permissions.can_author(current_user)
+    # Not enrolled yet: the outline still shows the titles (no links), to help decide.
+    outline = services.course_outline(course, current_user, include_unpublished=is_author)
+    open_angkatan = [] if can_access and not is_author else services.open_angkatan_for(course)
+    return render_template(
+        "courses/course.html",
+        course=course,
+        outline=outline,
+        can_access=can_access,
+        is_author=is_author,
+        open_angkatan=open_angkatan,
+        enrol_form=SelfEnrolForm(),
+    )
+
+
+@bp.post("/kursus/<slug>/daftar/<int:angkatan_id>")
+@login_required
+def self_enrol(slug: str, angkatan_id: int):
+    """A participant enrols themself into an angkatan that allows it."""
+    course = _course_or_404(slug)
+    angkatan = db.get_or_404(Angkatan, angkatan_id)
+    covers = angkatan.course_id == course.id or (
+        course.program_id is not None and angkatan.program_id == course.program_id
+    )
+    if not covers or not permissions.can_self_enrol(current_user, angkatan):
+        abort(404)
+    form = SelfEnrolForm()
+    if not form.validate_on_submit():
+        flash(_("Formulir pendaftaran tidak lengkap."), "error")
+        return redirect(url_for("courses.course", slug=slug))
+    try:
+        services.self_enrol(angkatan, current_user, surat_tugas=_upload(form.surat_tugas))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("courses.course", slug=slug))
+    db.session.commit()
+    flash(_("Anda terdaftar di %(name)s. Selamat belajar!", name=angkatan.name), "success")
+    return redirect(url_for("courses.course", slug=slug))
+
+
+@bp.get("/kursus/<slug>/lanjutkan")
+@login_required
+def resume(slug: str):
+    """Go back to where the learner left off (else the next lesson, else the outline)."""
+    course = _course_or_404(slug)
+    if not permissions.can_access_course(current_user, course):
+        abort(404)
+    outline = services.course_outline(course, current_user)
+    target = outline.resume or outline.next_lesson
+    if target is None:
+        return redirect(url_for("courses.course", slug=slug))
+    return redirect(url_for("courses.lesson", slug=slug, lesson_id=target.id))
+
+
+@bp.get("/kursus/<slug>/sampul")
+@login_required
+def cover(slug: str):
+    """The course's cover image."""
+    course = _course_or_404(slug)
+    return _send_stored(course.cover_key, f"{course.slug}-sampul", course.cover_mime, inline=True)
+
+
+# --- lessons -----------------------------------------------------------------------------------
+
+
+def _lesson_or_404(slug: str, lesson_id: int):
+    lesson = services.lesson_for_page(lesson_id)
+    if (
+        lesson is None
+        or lesson.module.course.slug != slug
+        or not permissions.can_view_lesson(current_user, lesson)
+    ):
+        abort(404)
+    return lesson
+
+
+def _locked_response(course: Course, module: Module):
+    return (
+        render_template("courses/locked.html", course=course, module=module),
+        403,
+    )
+
+
+@bp.get("/kursus/<slug>/pelajaran/<int:lesson_id>")
+@login_required
+def lesson(slug: str, lesson_id: int):
+    """A lesson with previous/next and a way to mark it done. Opening a text lesson completes it
+    (reading is what it asks), so this GET writes: it renders, then commits once."""
+    write_intent()
+    lesson = _lesson_or_404(slug, lesson_id)
+    course = lesson.module.course
+    is_author = permissions.can_author(current_user)
+    # A learner who may view the lesson is enrolled; an admin may be enrolled too.
+    learner = permissions.is_enrolled(current_user, course) if is_author else True
+    if course.sequential and not is_author:
+        before = services.course_outline(course, current_user)
+        if not services.lesson_state(before, lesson)[0].open:
+            return _locked_response(course, lesson.module)
+    if learner:
+        services.record_view(current_user, lesson)
+    outline = services.course_outline(course, current_user, include_unpublished=is_author)
+    module_state, lesson_state = services.lesson_state(outline, lesson)
+    previous, following = outline.neighbours(lesson)
+    following_open = following is None or is_author or services.lesson_state(outline, following)[0].open
+    page = render_template(
+        "courses/lesson.html",
+        course=course,
+        lesson=lesson,
+        outline=outline,
+        module_state=module_state,
+        lesson_state=lesson_state,
+        previous=previous,
+        following=following,
+        following_open=following_open,
+        learner=learner,
+        embed=services.video_embed(lesson.video_url) if lesson.kind == LessonKind.VIDEO else None,
+        done_form=DoneForm(),
+    )
+    db.session.commit()
+    return page
+
+
+@bp.post("/kursus/<slug>/pelajaran/<int:lesson_id>/selesai")
+@login_required
+def mark_done(slug: str, lesson_id: int):
+    """The learner marks a video, file or link lesson as done; then on to the next lesson."""
+    lesson = _lesson_or_404(slug, lesson_id)
+    course = lesson.module.course
+    if not permissions.is_enrolled(current_user, course):
+        abort(404)
+    outline = services.course_outline(course, current_user)
+    if not services.lesson_state(outline, lesson)[0].open:
+        return _locked_response(course, lesson.module)
+    form = DoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    already_complete = outline.completion is not None
+    services.mark_lesson_done(current_user, lesson)
+    db.session.commit()
+    if not already_complete and services.completion_of(current_user, course) is not None:
+        flash(_("Selamat! Anda telah menyelesaikan kursus %(title)s.", title=course.title), "success")
+    else:
+        flash(_("Pelajaran ditandai selesai."), "success")
+    _prev, following = outline.neighbours(lesson)
+    if following is not None:
+        return redirect(url_for("courses.lesson", slug=slug, lesson_id=following.id))
+    return redirect(url_for("courses.course", slug=slug))
+
+
+@bp.get("/kursus/<slug>/pelajaran/<int:lesson_id>/cetak")
+@login_required
+def print_lesson(slug: str, lesson_id: int):
+    """A clean page of one lesson for printing (the print stylesheet does the rest)."""
+    lesson = _lesson_or_404(slug, lesson_id)
+    course = lesson.module.course
+    if not permissions.can_author(current_user):
+        outline = services.course_outline(course, current_user)
+        if not services.lesson_state(outline, lesson)[0].open:
+            return _locked_response(course, lesson.module)
+    return render_template("courses/print.html", course=course, lesson=lesson)
+
+
+@bp.get("/kursus/<slug>/modul/<int:module_id>/unduh")
+@login_required
+def download_module(slug: str, module_id: int):
+    """The whole module as one light, self-contained HTML file for reading offline."""
+    module = db.session.get(Module, module_id)
+    if module is None or module.course.slug != slug or not permissions.can_view_module(current_user, module):
+        abort(404)
+    course = module.course
+    if not permissions.can_author(current_user):
+        outline = services.course_outline(course, current_user)
+        state = next((m for m in outline.modules if m.module.id == module.id), None)
+        if state is None or not state.open:
+            return _locked_response(course, module)
+    html = render_template(
+        "courses/offline_module.html",
+        course=course,
+        module=module,
+        lessons=module.lessons,
+        embeds={le.id: services.video_embed(le.video_url) for le in module.lessons if le.video_url},
+        generated_at=utcnow(),
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    filename = f"{course.slug}-modul-{module.position + 1}.html"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/kursus/<slug>/berkas/<int:lesson_id>")
+@login_required
+def lesson_file(slug: str, lesson_id: int):
+    """A file lesson's document (PDF opens in the browser; Office documents download)."""
+    lesson = _lesson_or_404(slug, lesson_id)
+    return _send_stored(
+        lesson.file_key, lesson.file_name or "berkas", lesson.file_mime, lesson.file_mime in INLINE_MIMES
+    )
+
+
+@bp.get("/kursus/<slug>/lampiran/<int:attachment_id>")
+@login_required
+def attachment(slug: str, attachment_id: int):
+    """A lesson's attachment."""
+    item = db.get_or_404(LessonAttachment, attachment_id)
+    _lesson_or_404(slug, item.lesson_id)  # 404 unless the lesson (of this course) may be seen
+    return _send_stored(item.key, item.name, item.mime, item.mime in INLINE_MIMES)
+
+
+@bp.get("/belajar/surat-tugas/<int:enrolment_id>")
+@login_required
+def surat_tugas(enrolment_id: int):
+    """The participant's own surat tugas (and for admins)."""
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if not permissions.can_view_surat_tugas(current_user, enrolment):
+        abort(404)
+    return _send_stored(enrolment.surat_tugas_key, enrolment.surat_tugas_name or "surat-tugas", None)

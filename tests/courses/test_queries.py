@@ -1,0 +1,93 @@
+"""Query bounds: the catalogue, the course outline, the lesson page (and the learner's home and
+the admin's participant list) send the same number of SQL statements with 10 and 500 lessons,
+and with 2 and 2,000 enrolled learners. Big data is built with bulk INSERTs to stay quick."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.extensions import db
+from tests.factories import (
+    bulk_learners,
+    bulk_lessons,
+    enrol_user,
+    make_angkatan,
+    make_course,
+    make_user,
+)
+
+# The counts pinned here (exactly), which must also be the same small and big. They include the
+# login session, the signed-in user and their roles. Figures are SQLite's; PostgreSQL sends one
+# fewer (SQLite's BEGIN is a statement too). The lesson page of a sequential course checks the
+# gate before it records the visit (4 more queries).
+LIMITS = {
+    "catalogue": 8,
+    "outline": 9,
+    "lesson": 16,
+    "lesson_sequential": 20,
+    "my_learning": 9,
+    "angkatan_admin": 9,
+}
+
+
+def _measure(client, count_queries, urls: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for name, url in urls.items():
+        db.session.expire_all()
+        with count_queries() as q:
+            response = client.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+        counts[name] = q.count
+    return counts
+
+
+@pytest.mark.parametrize("sequential", [False, True])
+def test_pages_run_the_same_number_of_queries_small_and_big(app, client, login_as, count_queries, sequential):
+    learner = make_user()
+    admin = make_user(roles=("admin",))
+    course = make_course(lessons=10, sequential=sequential, jp=10)
+    angkatan = make_angkatan(course=course, enrolment_open=True)
+    mentors = [make_user(roles=("mentor",)) for _ in range(6)]
+    coaches = [make_user(roles=("coach",)) for _ in range(6)]
+    # Two learners, each with their own mentor and coach (a lazy load per row would show).
+    enrol_user(learner, angkatan, ndh=1, mentor=mentors[0], coach=coaches[0])
+    enrol_user(make_user(), angkatan, ndh=2, mentor=mentors[1], coach=coaches[1])
+    for _ in range(3):
+        make_course()
+    lessons = [lesson.id for lesson in course.modules[0].lessons]
+    # The learner has read two lessons: there is progress to show.
+    login_as(learner)
+    for lesson_id in lessons[:2]:
+        client.get(f"/kursus/{course.slug}/pelajaran/{lesson_id}")
+
+    def learner_urls(lesson_id):
+        return {
+            "catalogue": "/kursus/",
+            "outline": f"/kursus/{course.slug}",
+            "lesson": f"/kursus/{course.slug}/pelajaran/{lesson_id}",
+            "my_learning": "/belajar",
+        }
+
+    small = _measure(client, count_queries, learner_urls(lessons[2]))
+    login_as(admin)
+    small |= _measure(client, count_queries, {"angkatan_admin": f"/admin/angkatan/{angkatan.id}"})
+
+    # Grow: 500 lessons, 2,000 learners, 40 courses in the catalogue.
+    bulk_lessons(course.modules[0], 490)
+    bulk_learners(angkatan, 1998, mentors=mentors, coaches=coaches)
+    for _ in range(37):
+        make_course(commit=False)
+    db.session.commit()
+
+    login_as(learner)
+    big = _measure(client, count_queries, learner_urls(lessons[3]))
+    login_as(admin)
+    big |= _measure(client, count_queries, {"angkatan_admin": f"/admin/angkatan/{angkatan.id}"})
+
+    assert big == small, f"query counts grew with the data: small={small} big={big}"
+    fewer = 0 if db.engine.dialect.name == "sqlite" else 1
+    expected = {
+        name: LIMITS[f"{name}_sequential" if sequential and name == "lesson" else name] - fewer
+        for name in small
+    }
+    assert small == expected, "a page's query count changed: update LIMITS if that is intended"

@@ -1,0 +1,307 @@
+"""Learner pages through the client: visibility (also by direct URL), progress, completion, gating,
+print and offline download, files, self-enrolment."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.courses import services
+from lms.courses.models import CourseCompletion, Enrolment, JpRecord, LessonProgress
+from lms.extensions import db
+from tests.courses.test_services import PDF, PNG
+from tests.factories import (
+    enrol_user,
+    make_angkatan,
+    make_course,
+    make_lesson,
+    make_module,
+    make_program,
+    make_user,
+)
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def learner(app):
+    return make_user(full_name="Andi Peserta")
+
+
+@pytest.fixture
+def admin(app):
+    return make_user(roles=("admin",))
+
+
+def test_pages_need_login(client, app):
+    course = make_course()
+    for url in ("/kursus/", "/belajar", f"/kursus/{course.slug}"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- publish rules, by direct URL ------------------------------------------------------------
+
+
+def test_draft_course_is_invisible_to_learners_even_by_direct_url(client, login_as, learner, admin):
+    course = make_course(status="draft", title="Kursus Rahasia")
+    enrol_user(learner, course)
+    lesson = course.modules[0].lessons[0]
+    login_as(learner)
+    assert "Kursus Rahasia" not in _text(client.get("/kursus/"))
+    for url in (
+        f"/kursus/{course.slug}",
+        f"/kursus/{course.slug}/pelajaran/{lesson.id}",
+        f"/kursus/{course.slug}/pelajaran/{lesson.id}/cetak",
+        f"/kursus/{course.slug}/modul/{course.modules[0].id}/unduh",
+        f"/kursus/{course.slug}/lanjutkan",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/kursus/{course.slug}/pelajaran/{lesson.id}/selesai").status_code == 404
+    assert _count(LessonProgress) == 0
+    login_as(admin)
+    assert "Kursus Rahasia" in _text(client.get("/kursus/"))
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}").status_code == 200
+    assert _count(LessonProgress) == 0  # an admin's preview records nothing
+
+
+def test_unpublished_module_is_invisible_to_learners(client, login_as, learner):
+    course = make_course(modules=2)
+    hidden = course.modules[1]
+    hidden.published = False
+    hidden.title = "Modul Tersembunyi"
+    db.session.commit()
+    enrol_user(learner, course)
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert "Modul Tersembunyi" not in page
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{hidden.lessons[0].id}").status_code == 404
+    assert client.get(f"/kursus/{course.slug}/modul/{hidden.id}/unduh").status_code == 404
+
+
+def test_not_enrolled_sees_the_outline_but_no_lesson(client, login_as, learner):
+    course = make_course()
+    lesson = course.modules[0].lessons[0]
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert lesson.title in page and f"/pelajaran/{lesson.id}" not in page
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}").status_code == 404
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}/cetak").status_code == 404
+
+
+def test_lesson_of_another_course_is_404(client, login_as, learner):
+    a, b = make_course(), make_course()
+    enrol_user(learner, a)
+    enrol_user(learner, b)
+    login_as(learner)
+    assert client.get(f"/kursus/{a.slug}/pelajaran/{b.modules[0].lessons[0].id}").status_code == 404
+
+
+# --- progress and completion -----------------------------------------------------------------
+
+
+def test_reading_all_lessons_completes_the_course_and_credits_jp(client, login_as, learner):
+    course = make_course(jp=6, lessons=2, title="Etika ASN")
+    first, second = course.modules[0].lessons
+    enrol_user(learner, course)
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{first.id}"))
+    assert 'value="50"' in page and "tercatat selesai" in page
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{second.id}"))
+    assert 'value="100"' in page and "Kursus selesai" in page and "6 JP" in page
+    assert _count(CourseCompletion) == 1 and _count(JpRecord) == 1
+    client.get(f"/kursus/{course.slug}/pelajaran/{second.id}")
+    assert _count(JpRecord) == 1
+    home = _text(client.get("/belajar"))
+    assert "Etika ASN" in home and "Selesai" in home and "6 JP" in home
+
+
+def test_video_file_and_link_lessons_complete_by_a_click(client, login_as, learner):
+    course = make_course(lessons=0)
+    module = course.modules[0]
+    video = make_lesson(module, kind="video", body_md="Transkrip")
+    link = make_lesson(module, kind="link")
+    enrol_user(learner, course)
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{video.id}"))
+    assert "Tandai selesai" in page and "youtube-nocookie.com/embed/" in page and "<iframe" not in page
+    assert db.session.scalar(select(LessonProgress.completed_at)) is None
+    response = client.post(f"/kursus/{course.slug}/pelajaran/{video.id}/selesai")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/pelajaran/{link.id}")
+    response = client.post(f"/kursus/{course.slug}/pelajaran/{link.id}/selesai", follow_redirects=True)
+    assert "Selamat! Anda telah menyelesaikan kursus" in _text(response)
+    assert _count(CourseCompletion) == 1
+
+
+def test_resume_goes_to_the_last_viewed_lesson(client, login_as, learner):
+    course = make_course(lessons=3)
+    lessons = course.modules[0].lessons
+    enrol_user(learner, course)
+    login_as(learner)
+    response = client.get(f"/kursus/{course.slug}/lanjutkan")
+    assert response.headers["Location"].endswith(f"/pelajaran/{lessons[0].id}")
+    client.get(f"/kursus/{course.slug}/pelajaran/{lessons[2].id}")
+    client.get(f"/kursus/{course.slug}/pelajaran/{lessons[1].id}")
+    response = client.get(f"/kursus/{course.slug}/lanjutkan")
+    assert response.headers["Location"].endswith(f"/pelajaran/{lessons[1].id}")
+    page = _text(client.get("/belajar"))
+    assert f"/pelajaran/{lessons[1].id}" in page and f"/pelajaran/{lessons[0].id}" in page  # resume and next
+
+
+def test_sequential_gating_locks_the_next_module(client, login_as, learner):
+    course = make_course(modules=2, lessons=1, sequential=True)
+    first = course.modules[0].lessons[0]
+    locked = course.modules[1].lessons[0]
+    enrol_user(learner, course)
+    login_as(learner)
+    response = client.get(f"/kursus/{course.slug}/pelajaran/{locked.id}")
+    assert response.status_code == 403 and "terbuka setelah" in _text(response)
+    assert client.post(f"/kursus/{course.slug}/pelajaran/{locked.id}/selesai").status_code == 403
+    assert client.get(f"/kursus/{course.slug}/modul/{course.modules[1].id}/unduh").status_code == 403
+    assert _count(LessonProgress) == 0
+    assert f"/pelajaran/{locked.id}" not in _text(client.get(f"/kursus/{course.slug}"))
+    client.get(f"/kursus/{course.slug}/pelajaran/{first.id}")
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{locked.id}").status_code == 200
+
+
+# --- lesson content --------------------------------------------------------------------------
+
+
+def test_lesson_xss_is_removed_from_the_page(client, login_as, learner):
+    course = make_course(lessons=0)
+    lesson = services.add_lesson(
+        course.modules[0],
+        services.LessonData(
+            title="Uji",
+            body_md='<script>alert(1)</script><img src=x onerror="alert(2)"> [a](javascript:alert(3))',
+        ),
+    )
+    db.session.commit()
+    enrol_user(learner, course)
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}"))
+    assert "alert(1)</script>" not in page and "onerror" not in page and "javascript:alert" not in page
+
+
+def test_print_view_and_offline_module_download(client, login_as, learner):
+    course = make_course(lessons=0, title="Kursus Cetak")
+    module = course.modules[0]
+    make_lesson(module, title="Bacaan Satu", body_md="# Judul\n\nIsi **tebal**.")
+    make_lesson(module, title="Video Dua", kind="video", body_md="Transkrip video.")
+    enrol_user(learner, course)
+    login_as(learner)
+    response = client.get(f"/kursus/{course.slug}/pelajaran/{module.lessons[0].id}/cetak")
+    page = _text(response)
+    assert response.status_code == 200 and "Bacaan Satu" in page and "<strong>tebal</strong>" in page
+    assert "site-header" not in page and "style=" not in page
+    response = client.get(f"/kursus/{course.slug}/modul/{module.id}/unduh")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    html = _text(response)
+    assert "<style>" in html and "<script" not in html
+    assert "Bacaan Satu" in html and "Video Dua" in html and "Transkrip video." in html
+    assert len(response.data) < 100_000
+
+
+def test_lesson_files_are_served_to_those_who_may_see_them(client, login_as, learner, app):
+    course = make_course(lessons=0)
+    lesson = services.add_lesson(
+        course.modules[0],
+        services.LessonData(title="Panduan", kind="file"),
+        file=services.Upload(io.BytesIO(PDF), "Panduan SKM.pdf"),
+    )
+    att = services.add_attachment(lesson, services.Upload(io.BytesIO(PNG), "bagan.png"))
+    db.session.commit()
+    url = f"/kursus/{course.slug}/berkas/{lesson.id}"
+    att_url = f"/kursus/{course.slug}/lampiran/{att.id}"
+    login_as(learner)
+    assert client.get(url).status_code == 404 and client.get(att_url).status_code == 404
+    enrol_user(learner, course)
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Panduan SKM.pdf" in response.headers["Content-Disposition"]
+    assert client.get(att_url).data == PNG
+
+
+# --- catalogue and self-enrolment ------------------------------------------------------------
+
+
+def test_catalogue_search_and_filters(client, login_as, learner):
+    program = make_program(name="Pelatihan Kepemimpinan Pengawas")
+    make_course(title="Pelayanan Publik Prima", jp=10, program=program)
+    mooc = make_course(title="Literasi Digital", jp=45)
+    make_angkatan(course=mooc, enrolment_open=True)
+    login_as(learner)
+    page = _text(client.get("/kursus/?q=pelayanan"))
+    assert "Pelayanan Publik Prima" in page and "Literasi Digital" not in page
+    page = _text(client.get(f"/kursus/?program={program.id}"))
+    assert "Pelayanan Publik Prima" in page and "Literasi Digital" not in page
+    page = _text(client.get("/kursus/?jp=41%2B"))
+    assert "Literasi Digital" in page and "Pelayanan Publik Prima" not in page
+    page = _text(client.get("/kursus/?open_only=y"))
+    assert (
+        "Literasi Digital" in page
+        and "Pelayanan Publik Prima" not in page
+        and "Pendaftaran mandiri dibuka" in page
+    )
+    assert "Belum ada kursus" in _text(client.get("/kursus/?q=tidak-ada-yang-cocok"))
+
+
+def test_self_enrolment_from_the_course_page(client, login_as, learner):
+    course = make_course(title="Literasi Digital")
+    angkatan = make_angkatan(course=course, enrolment_open=True, name="Kelas Mandiri")
+    closed = make_angkatan(course=course, name="Kelas Tertutup")
+    login_as(learner)
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert "Daftar ke Kelas Mandiri" in page and "Kelas Tertutup" not in page
+    assert client.post(f"/kursus/{course.slug}/daftar/{closed.id}").status_code == 404
+    other = make_course()
+    assert client.post(f"/kursus/{other.slug}/daftar/{angkatan.id}").status_code == 404
+    response = client.post(
+        f"/kursus/{course.slug}/daftar/{angkatan.id}",
+        data={"surat_tugas": (io.BytesIO(PDF), "surat.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Anda terdaftar" in _text(response)
+    enrolment = db.session.scalar(select(Enrolment))
+    assert enrolment.via == "self" and enrolment.surat_tugas_name == "surat.pdf"
+    assert client.get(f"/belajar/surat-tugas/{enrolment.id}").data == PDF
+    assert f"/pelajaran/{course.modules[0].lessons[0].id}" in _text(client.get(f"/kursus/{course.slug}"))
+    response = client.post(f"/kursus/{course.slug}/daftar/{angkatan.id}", follow_redirects=True)
+    assert "sudah terdaftar" in _text(response)
+
+
+def test_surat_tugas_is_private(client, login_as, learner):
+    course = make_course()
+    enrolment = services.enrol(
+        make_angkatan(course=course), learner, surat_tugas=services.Upload(io.BytesIO(PDF), "st.pdf")
+    )
+    db.session.commit()
+    login_as(make_user())
+    assert client.get(f"/belajar/surat-tugas/{enrolment.id}").status_code == 404
+
+
+def test_my_learning_empty_state(client, login_as, learner):
+    login_as(learner)
+    assert "belum terdaftar" in _text(client.get("/belajar"))
+
+
+def test_program_angkatan_gives_the_programs_courses(client, login_as, learner):
+    program = make_program()
+    course = make_course(program=program, title="Manajemen Kinerja")
+    make_module(course)
+    enrol_user(learner, make_angkatan(program=program, name="PKP Angkatan IX"))
+    login_as(learner)
+    page = _text(client.get("/belajar"))
+    assert "Manajemen Kinerja" in page and "PKP Angkatan IX" in page
