@@ -36,6 +36,8 @@ import json
 import os
 import random
 import re
+import signal
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -181,6 +183,7 @@ def set_close(app, quiz_id: int, close_at) -> None:
 @dataclass
 class Stats:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)  # (monotonic, step, seconds)
     errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     notes: list[str] = field(default_factory=list)
 
@@ -229,6 +232,7 @@ class Client:
                     else:
                         if record:
                             self.stats.times[step].append(elapsed)
+                            self.stats.timeline.append((started, step, elapsed))
                         return r.status, body, str(r.url)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 self.stats.error(step, type(exc).__name__, path)
@@ -382,6 +386,7 @@ async def run_participants(base: str, exam: Exam, opts: Options, app, hooks=None
         close_at = utcnow() + timedelta(seconds=opts.start_window + opts.exam_minutes * 60)
         set_close(app, exam.quiz_id, close_at)
         deadline = t0 + opts.start_window + opts.exam_minutes * 60
+        stats.t0, stats.deadline = t0, deadline
         if hooks and "t0" in hooks:
             hooks["t0"](t0, deadline)
 
@@ -516,6 +521,25 @@ def summarise(stats: Stats, check: dict, server_5xx: int, opts: Options) -> dict
     return {"steps": steps, "check": check, "server_5xx": server_5xx, "verdicts": verdicts}
 
 
+def phases(stats: Stats, opts: Options) -> list[dict]:
+    """Autosave latency per phase of the exam: where does the tail come from?"""
+    t0 = getattr(stats, "t0", None)
+    if t0 is None:
+        return []
+    window = opts.start_window
+    bounds = [
+        ("start window (starts + autosaves)", t0, t0 + window),
+        ("middle (autosaves only)", t0 + window, stats.deadline - 45),
+        ("last 45 s (submits + last autosaves)", stats.deadline - 45, stats.deadline + 120),
+    ]
+    rows = []
+    for label, low, high in bounds:
+        values = [e for t, step, e in stats.timeline if step == "autosave" and low <= t < high]
+        others = sum(1 for t, step, _e in stats.timeline if step != "autosave" and low <= t < high)
+        rows.append({"phase": label, "other_requests": others, **percentiles(values)})
+    return rows
+
+
 def print_summary(summary: dict, meta: dict) -> None:
     print()
     print(f"# Exam day, {meta['started']}, {meta['participants']} participants, database {meta['database']}")
@@ -530,6 +554,16 @@ def print_summary(summary: dict, meta: dict) -> None:
     for step, s in summary["steps"].items():
         errors = ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "0"
         print(f"| {step} | {s['n']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['p99']:.0f} | {errors} |")
+    if summary.get("phases"):
+        print()
+        print(
+            "autosave by phase: "
+            + "; ".join(
+                f"{r['phase']}: n {r['n']}, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
+                f"p99 {r['p99']:.0f} ms ({r['other_requests']} other requests)"
+                for r in summary["phases"]
+            )
+        )
     c = summary["check"]
     print()
     print(
@@ -553,8 +587,32 @@ def prepare(database_url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url), "RATELIMIT_ENABLED": False})
 
 
+def summarise_profile(files: list[Path], top: int = 15) -> list[tuple[str, float]]:
+    """Share of the workers' samples per innermost frame of this project (py-spy raw output)."""
+    own: Counter = Counter()
+    total = 0
+    for path in files:
+        if not path.exists():
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            total += n
+            frames = stack.split(";")
+            mine = next((f for f in reversed(frames) if "lms/" in f or ".html" in f), frames[-1])
+            own[mine] += n
+    return [(frame, n / total) for frame, n in own.most_common(top)] if total else []
+
+
 def run(
-    database_url: str, opts: Options, workers: int = 2, json_path: Path | None = None, hooks=None
+    database_url: str,
+    opts: Options,
+    workers: int = 2,
+    json_path: Path | None = None,
+    hooks=None,
+    profile: bool = False,
 ) -> dict:
     """One exam-day run against a fresh gunicorn; returns the summary (also printed)."""
     app = prepare(database_url)
@@ -574,16 +632,46 @@ def run(
             hooks["base"] = base
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(worker_pids(proc.pid))
+        spies = []
+        if profile:
+            for pid in worker_pids(proc.pid):
+                out = run_dir / f"py-spy-{pid}.txt"
+                spies.append(
+                    (
+                        out,
+                        subprocess.Popen(
+                            [
+                                "py-spy",
+                                "record",
+                                "--pid",
+                                str(pid),
+                                "--format",
+                                "raw",
+                                "--rate",
+                                "50",
+                                "--output",
+                                str(out),
+                                "--nonblocking",
+                            ],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                        ),
+                    )
+                )
         stats, people = asyncio.run(run_participants(base, exam, opts, app, hooks))
         # Server CPU (both workers; a worker killed during the run loses its share).
         server_cpu = cpu_seconds(worker_pids(proc.pid)) - cpu_before
         rss = [round(rss_mb(pid), 1) for pid in worker_pids(proc.pid)]
         load_after = os.getloadavg()[0]
+        for _out, spy in spies:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
     wall = time.monotonic() - wall
     check = check_database(app, exam, people, len([p for p in people if p.attempt_id]))
     if len(people) != opts.participants:
         check["problems"].append(f"only {len(people)} of {opts.participants} participants could log in")
     summary = summarise(stats, check, count_5xx(access_log), opts)
+    summary["phases"] = phases(stats, opts)
     meta = {
         "started": started,
         "participants": opts.participants,
@@ -600,6 +688,11 @@ def run(
         "notes": stats.notes,
     }
     print_summary(summary, meta)
+    if profile:
+        summary["profile"] = summarise_profile([out for out, _spy in spies])
+        print("\nworker CPU samples by innermost project frame (py-spy):")
+        for frame, share in summary["profile"]:
+            print(f"  {share:6.1%}  {frame}")
     for note in stats.notes[:10]:
         print(f"  note: {note}")
     result = {"meta": meta, **summary, "people": people}
@@ -620,6 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--double-share", type=float, default=0.1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true", help="py-spy the workers during the run")
     args = parser.parse_args(argv)
     if quiz_services is None:
         print("The quizzes feature is not installed in this checkout; nothing to run.", file=sys.stderr)
@@ -630,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
         reload_share=args.reload_share,
         double_share=args.double_share,
     )
-    result = run(args.database_url, opts, args.workers, args.json)
+    result = run(args.database_url, opts, args.workers, args.json, profile=args.profile)
     return 0 if all(result["verdicts"].values()) else 1
 
 
