@@ -641,7 +641,7 @@ def run(
                         out,
                         subprocess.Popen(
                             [
-                                "py-spy",
+                                str(Path(sys.executable).parent / "py-spy"),
                                 "record",
                                 "--pid",
                                 str(pid),
