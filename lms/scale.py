@@ -583,15 +583,18 @@ def _seed_quizzes(seeder: _Seeder) -> dict[str, int]:
     rng.shuffle(pairs)
     plan: list[tuple[int, int, int, list]] = []  # quiz, user, number, questions
     budget = s.quiz_attempts
-    for number in (1, 2):
-        for user_id, course_id in pairs:
-            for quiz_id, questions in by_course.get(course_id, []):
-                if budget <= 0:
-                    break
-                if number == 2 and rng.random() > 0.3:
-                    continue
-                plan.append((quiz_id, user_id, number, questions))
-                budget -= 1
+    firsts = [(q, u, qs) for u, c in pairs for q, qs in by_course.get(c, [])]
+    for quiz_id, user_id, questions in firsts[:budget]:
+        plan.append((quiz_id, user_id, 1, questions))
+    # Second attempts (the quizzes allow two) for as many as the budget still asks for.
+    budget -= len(plan)
+    retake = min(1.0, budget / len(firsts)) if firsts and budget > 0 else 0.0
+    for quiz_id, user_id, questions in firsts:
+        if budget <= 0:
+            break
+        if rng.random() < retake + 0.02:
+            plan.append((quiz_id, user_id, 2, questions))
+            budget -= 1
     base = _NOW - timedelta(days=60)
     attempt_rows, outcomes = [], []
     for quiz_id, user_id, number, questions in plan:
