@@ -500,6 +500,32 @@ def check_database(app, exam: Exam, people: list[Participant], expected: int) ->
     }
 
 
+SERVER_STEPS = [
+    ("autosave", re.compile(r"^POST /kuis/percobaan/\d+/jawaban ")),
+    ("start", re.compile(r"^POST /kuis/\d+/mulai ")),
+    ("attempt page", re.compile(r"^GET /kuis/percobaan/\d+ ")),
+    ("review (save page)", re.compile(r"^POST /kuis/percobaan/\d+ ")),
+    ("submit", re.compile(r"^POST /kuis/percobaan/\d+/kumpulkan ")),
+    ("login", re.compile(r"^POST /login ")),
+]
+
+
+def server_times(access_log: Path) -> dict[str, dict]:
+    """Time the workers spent per step (from the access log), without the wait for a worker."""
+    times: dict[str, list[float]] = defaultdict(list)
+    if not access_log.exists():
+        return {}
+    for line in access_log.read_text(errors="replace").splitlines():
+        m = re.search(r'"([^"]*)" (\d{3}) (\d+)$', line)
+        if not m:
+            continue
+        for step, pattern in SERVER_STEPS:
+            if pattern.search(m.group(1)):
+                times[step].append(int(m.group(3)) / 1000)
+                break
+    return {step: percentiles(values) for step, values in times.items()}
+
+
 def count_5xx(access_log: Path) -> int:
     if not access_log.exists():
         return 0
@@ -562,6 +588,14 @@ def print_summary(summary: dict, meta: dict) -> None:
                 f"{r['phase']}: n {r['n']}, p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
                 f"p99 {r['p99']:.0f} ms ({r['other_requests']} other requests)"
                 for r in summary["phases"]
+            )
+        )
+    if summary.get("server"):
+        print(
+            "time in the worker (access log, no queueing): "
+            + "; ".join(
+                f"{k} p50 {v['p50']:.0f} / p95 {v['p95']:.0f} / p99 {v['p99']:.0f} ms"
+                for k, v in summary["server"].items()
             )
         )
     c = summary["check"]
@@ -672,6 +706,7 @@ def run(
         check["problems"].append(f"only {len(people)} of {opts.participants} participants could log in")
     summary = summarise(stats, check, count_5xx(access_log), opts)
     summary["phases"] = phases(stats, opts)
+    summary["server"] = server_times(access_log)
     meta = {
         "started": started,
         "participants": opts.participants,
