@@ -244,6 +244,7 @@ def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
             "role": page.role,
             "status": response.status_code,
             "queries": len(statements),
+            "statements": [" ".join(x.split())[:160] for x in statements],
             "bytes": len(response.data),
         }
     with app.app_context():
@@ -308,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="comma-separated labels (default: all)")
     parser.add_argument("--seed-args", default="", help="extra seed-scale options for the main database")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print each page's statements (both databases)"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
@@ -318,14 +322,26 @@ def main(argv: list[str] | None = None) -> int:
         if url.startswith("sqlite")
         else url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_small"
     )
+    # The small database is rebuilt on every run (seconds), so it always has the current schema.
     if small.startswith("postgresql"):
-        _create_pg_database(small)
+        _create_pg_database(small, fresh=True)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(small.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     ensure_database(url, args.seed_args.split())
     ensure_database(small, SMALL_SIZES)
 
     subjects, counted = count_queries(url)
     _small_subjects, counted_small = count_queries(small)
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
+    if args.show_sql:
+        for label, info in counted.items():
+            if wanted and label not in wanted:
+                continue
+            for name, source in (("scale", info), ("small", counted_small.get(label, {}))):
+                print(f"\n{label} ({name} database):")
+                for statement in source.get("statements", []):
+                    print(f"  {statement}")
 
     env = {"DATABASE_URL": url}
     started = datetime.now().astimezone()
@@ -353,7 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         for page in PAGES:
             info = {**counted.get(page.label, {}), "label": page.label}
             small_info = counted_small.get(page.label, {})
-            info["queries_small"] = small_info.get("queries")
+            info["queries_small"] = (
+                small_info.get("queries")
+                if small_info.get("status") == 200
+                else f"HTTP {small_info.get('status')}"
+            )
             if wanted and page.label not in wanted:
                 continue
             if "skipped" in info:
@@ -398,11 +418,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _create_pg_database(url: str) -> None:
-    """Create the small PostgreSQL database next to the main one when it is missing."""
+def _create_pg_database(url: str, fresh: bool = False) -> None:
+    """Create the small PostgreSQL database next to the main one (dropped first when ``fresh``)."""
     base, name = sqlalchemy_url(url).rsplit("/", 1)
     engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        if fresh:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -426,9 +448,10 @@ def print_report(report: dict) -> None:
     )
     print()
     print(
-        "| page | role | req/s | share of baseline | p50 ms | p99 ms | SQL queries (scale / small) | errors |"
+        "| page | role | req/s | share of baseline | CPU ms/req | share (CPU) | p50 ms | p99 ms "
+        "| SQL (scale / small) | errors |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in report["pages"]:
         if "skipped" in row:
             print(f"| {row['label']} | | skipped: {row['skipped']} | | | | | | | |")
