@@ -12,8 +12,12 @@ from sqlalchemy import func, inspect, select
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
-from lms.errors import ImportRejected
+from lms.courses.models import Course
+from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
+from lms.quizzes import demo as quizzes_demo
+from lms.quizzes import services as quiz_services
+from lms.quizzes.question_types import QUESTION_TYPES
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
 
@@ -45,6 +49,50 @@ def purge_sessions() -> None:
     click.echo(f"{count} sesi kedaluwarsa dihapus.")
 
 
+@lms_cli.command("import-questions")
+@click.argument("question_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="Slug kursus tujuan.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None, help="Bawaan: dari ekstensi."
+)
+@click.option("--category", default=None, help="Kategori bila berkas tidak menyebutkan $CATEGORY:.")
+def import_questions(question_file: Path, course_slug: str, fmt: str | None, category: str | None) -> None:
+    """Import a GIFT or Aiken file into a course's question bank (all or nothing)."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        click.echo(f"Kursus dengan slug '{course_slug}' tidak ditemukan.", err=True)
+        raise SystemExit(1)
+    fmt = fmt or ("aiken" if question_file.suffix.lower() in (".aiken",) else "gift")
+    text = question_file.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        summary = quiz_services.import_questions(
+            course, text, fmt, filename=question_file.name, category=category
+        )
+    except ImportRejected as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1) from exc
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from exc
+    db.session.commit()
+    click.echo(f"{summary.total} soal diimpor ke {course.title}.")
+    for key, count in summary.counts.items():
+        click.echo(f"  {QUESTION_TYPES[key].label}: {count}")
+
+
+@lms_cli.command("finish-overdue")
+def finish_overdue() -> None:
+    """Finish quiz attempts past their deadline plus grace with their saved answers (run every minute)."""
+    grace = int(current_app.config.get("QUIZ_GRACE_SECONDS", quiz_services.DEFAULT_GRACE_SECONDS))
+    count = quiz_services.finish_overdue(grace_seconds=grace)
+    db.session.commit()
+    click.echo(f"{count} percobaan kuis yang melewati batas waktu diselesaikan.")
+
+
 @lms_cli.command("has-data")
 def has_data() -> None:
     """Exit 0 when the database already has users (used by `make run` to seed only once)."""
@@ -62,9 +110,14 @@ def seed_demo(force: bool) -> None:
         raise SystemExit(1)
     users = accounts_demo.seed()
     db.session.commit()
+    # Quizzes go into the demo course made by the courses seed (which must run before this line).
+    quiz_note = quizzes_demo.seed()
+    db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
+    if quiz_note:
+        click.echo(quiz_note)
 
 
 def register(app: Flask) -> None:
