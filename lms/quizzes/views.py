@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,13 +19,38 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.quizzes import permissions, services
-from lms.quizzes.forms import ConfirmForm, GradeFilterForm, StartForm
+from lms.quizzes.forms import (
+    GRADING_LABELS,
+    KIND_LABELS,
+    REVIEW_LABELS,
+    ConfirmForm,
+    GradeFilterForm,
+    StartForm,
+)
 from lms.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
 from lms.quizzes.question_types import parse_number
 
 bp = Blueprint("quizzes", __name__)
 
 MAX_JSON_VALUES = 200
+STATE_LABELS = {
+    AttemptState.IN_PROGRESS: _l("Sedang dikerjakan"),
+    AttemptState.SUBMITTED: _l("Dikumpulkan"),
+    AttemptState.NEEDS_GRADING: _l("Menunggu penilaian"),
+    AttemptState.GRADED: _l("Dinilai"),
+}
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "quiz_labels": {
+            "kind": KIND_LABELS,
+            "grading": GRADING_LABELS,
+            "review": REVIEW_LABELS,
+            "state": STATE_LABELS,
+        }
+    }
 
 
 def _grace() -> int:
