@@ -355,12 +355,13 @@ def save_question_gift(
     parsed = result.questions[0]
     if tags is not None:
         parsed.tags = normalize_tags(tags)
+    if question is not None and expected_version is not None and question.version != expected_version:
+        raise StaleEdit(_("Soal ini sudah diubah orang lain. Muat ulang halaman lalu ulangi perubahan Anda."))
+    category = category_for(course.id, category_path or parsed.category)
     if question is None:
         question = Question(course_id=course.id)
         db.session.add(question)
-    elif expected_version is not None and question.version != expected_version:
-        raise StaleEdit(_("Soal ini sudah diubah orang lain. Muat ulang halaman lalu ulangi perubahan Anda."))
-    question.category_id = category_for(course.id, category_path or parsed.category).id
+    question.category_id = category.id
     if default_mark:
         question.default_mark = float(default_mark)
     _apply(question, parsed)
