@@ -26,6 +26,7 @@ from lms.quizzes.forms import (
 )
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, QuizSlot, ReviewTiming
 from lms.quizzes.question_types import QUESTION_TYPES
+from lms.quizzes.views import paginate_rows
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/admin")
 
@@ -70,9 +71,7 @@ def _course(course_id: int) -> Course:
 @admin_required
 def index():
     """Every course with its bank size and quizzes: the way into banks and quizzes."""
-    page = db.paginate(
-        services.courses_overview_stmt(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_rows(services.courses_overview_stmt())
     return render_template("quizzes/admin/index.html", page=page)
 
 
@@ -510,9 +509,7 @@ def move_slot(quiz_id: int, slot_id: int, direction: str):
 def attempts_report(quiz_id: int):
     """Every attempt of the quiz, newest first."""
     quiz = _quiz(quiz_id)
-    page = db.paginate(
-        services.attempts_report_stmt(quiz), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    page = paginate_rows(services.attempts_report_stmt(quiz))
     return render_template("quizzes/admin/attempts.html", quiz=quiz, course=quiz.course, page=page)
 
 
@@ -528,7 +525,7 @@ def gain_report(quiz_id: int):
     selected = next((s for s in summaries if s.angkatan_id == angkatan_id), None)
     page = rows = None
     if selected is not None:
-        page = db.paginate(services.gain_rows_stmt(quiz, selected.angkatan_id), per_page=60, error_out=False)
+        page = paginate_rows(services.gain_rows_stmt(quiz, selected.angkatan_id), per_page=60)
         rows = [services.GainRow(*row) for row in page.items]
     return render_template(
         "quizzes/admin/gain.html",

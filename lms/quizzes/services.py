@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, noload
 
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Course, Enrolment, Module
@@ -633,9 +633,8 @@ def _draw_questions(quiz: Quiz, rng: random.Random) -> list[tuple[Question, floa
         plan.extend((qid, slot.mark) for qid in picked)
     if not plan:
         return []
-    questions = {
-        q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_([p for p, _m in plan])))
-    }
+    stmt = select(Question).where(Question.id.in_([p for p, _m in plan])).options(noload(Question.tag_rows))
+    questions = {q.id: q for q in db.session.scalars(stmt)}
     return [(questions[qid], mark or questions[qid].default_mark) for qid, mark in plan if qid in questions]
 
 

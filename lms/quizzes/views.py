@@ -12,7 +12,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
 
 from lms.database import write_intent
 from lms.errors import DomainError
@@ -53,6 +54,28 @@ def _labels():
     }
 
 
+class RowPagination(Pagination):
+    """Pagination of multi-column statements: items are rows, not only the first column."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(stmt).all())
+
+    def _query_count(self) -> int:
+        sub = self._query_args["select"].order_by(None).subquery()
+        return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar() or 0
+
+
+def paginate_rows(stmt, per_page: int | None = None) -> RowPagination:
+    """Paginate ``stmt`` (the page number comes from ``?page=``)."""
+    return RowPagination(
+        select=stmt,
+        session=db.session(),
+        per_page=per_page or current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+
+
 def _grace() -> int:
     return int(current_app.config.get("QUIZ_GRACE_SECONDS", services.DEFAULT_GRACE_SECONDS))
 
@@ -81,8 +104,7 @@ def _touch(attempt: Attempt) -> Attempt:
 @login_required
 def my_quizzes():
     """The learner's quizzes across their courses, with the grade that counts."""
-    stmt = services.learner_quiz_rows_stmt(current_user.id)
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate_rows(services.learner_quiz_rows_stmt(current_user.id))
     rows = [services.LearnerQuizRow(*row) for row in page.items]
     return render_template("quizzes/my_quizzes.html", page=page, rows=rows)
 
@@ -124,13 +146,13 @@ def start(quiz_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        attempt = services.start_attempt(quiz, current_user.id, utcnow(), _grace())
+        attempt_id = services.start_attempt(quiz, current_user.id, utcnow(), _grace()).id
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("quizzes.start_page", quiz_id=quiz_id))
     db.session.commit()
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
 
 
 @bp.get("/kuis/percobaan/<int:attempt_id>")
@@ -328,8 +350,7 @@ def grading_queue():
     """Essays waiting for a grade, grouped per quiz question (coaches and admins)."""
     _grader_required()
     form = GradeFilterForm(request.args)
-    stmt = services.pending_essays_stmt(current_user, mine_only=bool(form.mine.data))
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate_rows(services.pending_essays_stmt(current_user, mine_only=bool(form.mine.data)))
     return render_template("quizzes/grading_queue.html", page=page, form=form)
 
 
@@ -372,7 +393,7 @@ def grade_essays(quiz_id: int, question_id: int):
             flash(_("%(n)s jawaban dinilai.", n=graded), "success")
             return redirect(request.full_path.rstrip("?"))
         db.session.rollback()
-    page = db.paginate(stmt, per_page=20, error_out=False)
+    page = paginate_rows(stmt, per_page=20)
     title = next((row[0].title for row in page.items), "")
     return render_template(
         "quizzes/grade_essays.html",
