@@ -96,3 +96,30 @@ def test_timed_quiz_answers_survive_a_reload_and_the_gain_is_reported(exam, page
     # NDH, name, pre, post, gain, g: every score is there and the gain is post - pre.
     pre, post, gain = (float(cells[i]) for i in (2, 3, 4))
     assert gain == pytest.approx(post - pre, abs=0.01)
+
+
+def test_offline_answers_are_kept_and_sent_when_back_online(exam, page):
+    server, ids = exam
+    login(page, server, "peserta1", PASSWORD)
+    page.goto(f"{server.url}/kuis/{ids['post']}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mulai mengerjakan").click()
+    check_page(page)
+    banner = page.locator("#quiz-offline")
+    assert banner.is_hidden()
+    box = page.locator("fieldset.quiz-q:has(input[type=radio])").first
+    aq_id = box.get_attribute("data-aq")
+    page.context.set_offline(True)
+    radio = box.locator("input[type=radio]").first
+    radio.check()
+    banner.wait_for(state="visible")
+    assert "Belum terkirim" in box.locator(".save-status").inner_text()
+    stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('pelita-quiz-'))")
+    assert stored, "the unsent answer is kept in the browser"
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    box.locator(".save-status").filter(has_text="Tersimpan").wait_for(timeout=10000)
+    assert banner.is_hidden()
+    with server.app.app_context():
+        saved = services.attempt_page(db.session.get(AttemptQuestion, int(aq_id)).attempt).all_questions
+        assert any(q.aq.id == int(aq_id) and q.answered for q in saved)
