@@ -22,6 +22,7 @@ from lms.config import ROOT, build_config
 from lms.courses import models as _course_models  # noqa: F401 - registers tables (views come next)
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.quizzes import services as quiz_services
 from lms.quizzes.admin_views import bp as quiz_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
 
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_admin_bp)
+    quiz_services.register_with_courses()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -1031,6 +1031,12 @@ def _fmt_mark(mark: float) -> str:
     return str(int(mark)) if float(mark).is_integer() else f"{mark:g}"
 
 
+def register_with_courses() -> None:
+    """Make "required quizzes passed" a condition of course completion (called by create_app)."""
+    if course_services is not None and hasattr(course_services, "register_completion_requirement"):
+        course_services.register_completion_requirement(required_quizzes_status)
+
+
 def required_quizzes_status(user_id: int, course: Course) -> tuple[int, int]:
     """(passed, total) of the course's published quizzes required for completion: one query."""
     row = db.session.execute(
