@@ -123,3 +123,53 @@ def test_offline_answers_are_kept_and_sent_when_back_online(exam, page):
     with server.app.app_context():
         saved = services.attempt_page(db.session.get(AttemptQuestion, int(aq_id)).attempt).all_questions
         assert any(q.aq.id == int(aq_id) and q.answered for q in saved)
+
+
+def test_admin_and_coach_pages_pass_check_page(exam, page):
+    server, ids = exam
+    with server.app.app_context():
+        post = db.session.get(Quiz, ids["post"])
+        course_id = post.course_id
+        module_quiz = db.session.scalar(select(Quiz).where(Quiz.kind == QuizKind.PRACTICE))
+        learner = db.session.scalar(select(User).where(User.username == "peserta1"))
+        attempt = services.start_attempt(module_quiz, learner.id)
+        for view in services.attempt_page(attempt).all_questions:
+            if view.aq.qtype == "essay":
+                services.save_answer(
+                    attempt.id, view.aq, {"text": "Antrean panjang; kami membuat jadwal daring."}
+                )
+        services.submit_attempt(attempt)
+        db.session.commit()
+        essay_question = next(
+            v.aq.question_id for v in services.attempt_page(attempt).all_questions if v.aq.qtype == "essay"
+        )
+        module_quiz_id = module_quiz.id
+    login(page, server, "admin", PASSWORD)
+    for path in [
+        "/admin/kuis/",
+        f"/admin/kursus/{course_id}/bank-soal/",
+        f"/admin/kursus/{course_id}/bank-soal/impor",
+        f"/admin/kursus/{course_id}/bank-soal/baru",
+        f"/admin/kursus/{course_id}/kuis/",
+        f"/admin/kursus/{course_id}/kuis/baru",
+        f"/admin/kuis/{ids['post']}",
+        f"/admin/kuis/{ids['post']}/ubah",
+        f"/admin/kuis/{ids['post']}/soal",
+        f"/admin/kuis/{module_quiz_id}/hasil",
+        f"/admin/kuis/{ids['post']}/analisis",
+        f"/admin/kuis/{ids['post']}/hapus",
+    ]:
+        page.goto(server.url + path)
+        assert page.get_by_role("heading", level=1).count() == 1, path
+        check_page(page)
+    page.get_by_role("button", name="Keluar", exact=True).click()
+    login(page, server, "coach", PASSWORD)
+    page.goto(f"{server.url}/penilaian/esai")
+    check_page(page)
+    page.goto(f"{server.url}/penilaian/esai/{module_quiz_id}/{essay_question}")
+    check_page(page)
+    page.get_by_label("Nilai (0 sampai 1)").fill("1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan nilai").click()
+    assert page.get_by_text("1 jawaban dinilai.").is_visible()
+    check_page(page)

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -388,3 +389,15 @@ def test_my_quizzes_lists_only_enrolled_courses(setup, client, login_as):
     assert "Ujian Akhir" in page.text and "Kuis Lain" not in page.text
     rows = services.learner_quiz_rows(learner.id, course.id)
     assert [r.quiz.title for r in rows] == ["Ujian Akhir"]
+
+
+def test_course_quizzes_include_lists_a_learners_quizzes(setup, app):
+    course, learner, coach, quiz = setup
+    attempt = services.start_attempt(quiz, learner.id)
+    db.session.commit()
+    rows = services.learner_quiz_rows(learner.id, course.id, course_level_only=True)
+    with app.test_request_context():
+        html = render_template_string('{% include "quizzes/_course_quizzes.html" %}', quiz_rows=rows)
+        empty = render_template_string('{% include "quizzes/_course_quizzes.html" %}', quiz_rows=[])
+    assert f'href="/kuis/{quiz.id}"' in html and "sedang dikerjakan" in html and attempt.id
+    assert empty.strip() == ""
