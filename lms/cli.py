@@ -88,8 +88,13 @@ def import_questions(question_file: Path, course_slug: str, fmt: str | None, cat
 def finish_overdue() -> None:
     """Finish quiz attempts past their deadline plus grace with their saved answers (run every minute)."""
     grace = int(current_app.config.get("QUIZ_GRACE_SECONDS", quiz_services.DEFAULT_GRACE_SECONDS))
-    count = quiz_services.finish_overdue(grace_seconds=grace)
-    db.session.commit()
+    count = 0
+    while True:  # small batches, one commit each: the write lock is never held for long
+        batch = quiz_services.finish_overdue(grace_seconds=grace, limit=50)
+        db.session.commit()
+        count += batch
+        if batch < 50:
+            break
     click.echo(f"{count} percobaan kuis yang melewati batas waktu diselesaikan.")
 
 
