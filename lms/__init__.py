@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, request, session
+from flask import Flask, g, has_request_context, jsonify, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import text
@@ -102,7 +102,8 @@ def _select_locale() -> str:
     lang = session.get("lang")
     if lang in ("id", "en"):
         return lang
-    return request.accept_languages.best_match(["id", "en"]) or "id"
+    # Bahasa Indonesia by default, whatever the browser says; English is a choice.
+    return "id"
 
 
 def _select_timezone() -> str:

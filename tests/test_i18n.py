@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from lms.config import ROOT
 from lms.extensions import db
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 TRANSLATIONS = ROOT / "lms" / "translations"
 EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
@@ -136,3 +136,19 @@ def test_english_catalog_translates_every_message_with_the_same_placeholders():
         if sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(translated.string)):
             problems.append(f"placeholders differ: {message.id!r} -> {translated.string!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_english_browser_still_gets_indonesian_by_default(i18n_app):
+    client = i18n_app.test_client()
+    html = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert 'value="Masuk"' in html
+
+
+def test_language_chosen_on_login_page_is_kept_after_login(i18n_app):
+    with i18n_app.app_context():
+        make_user(username="pilih-en", language="id")
+    client = i18n_app.test_client()
+    client.get("/bahasa/en")
+    r = client.post("/login", data={"login": "pilih-en", "password": PASSWORD})
+    assert r.status_code == 302
+    assert ">Log out<" in client.get("/").get_data(as_text=True)

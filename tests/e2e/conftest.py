@@ -3,6 +3,7 @@
 - ``live_server``: the app (built with the suite's ``make_app``, so it uses the test database and its
   tables are emptied after the test) served by werkzeug on 127.0.0.1 and a free port, CSRF on, rate
   limits off. ``.url`` is the base URL, ``.app`` the Flask app (seed with ``live_server.app.app_context()``).
+  The translation catalogs are compiled into a temporary folder for it (no build step needed).
 - ``page``: a Playwright page (sync API) in headless Chromium; one browser per session, a new context
   per test. The browser cache is disabled so ``check_page`` weighs every page as a first visit.
 
@@ -20,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from lms.config import ROOT
 from tests.e2e import helpers
 
 try:
@@ -108,12 +112,28 @@ class LiveServer:
     thread: threading.Thread
 
 
+@pytest.fixture(scope="session")
+def _compiled_translations(tmp_path_factory) -> str:
+    """The catalogs compiled into a temporary folder, so browser tests need no prior build step."""
+    folder = tmp_path_factory.mktemp("translations")
+    for po in (ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        target = folder / po.parent.relative_to(po.parents[2])
+        target.mkdir(parents=True)
+        with po.open("rb") as src, (target / "messages.mo").open("wb") as dst:
+            write_mo(dst, read_po(src))
+    return str(folder)
+
+
 @pytest.fixture
-def live_server(make_app) -> Iterator[LiveServer]:
+def live_server(make_app, _compiled_translations) -> Iterator[LiveServer]:
     """Serve a test app on 127.0.0.1:<free port> in a background thread (CSRF on, rate limits off).
 
     Routes may be added to ``live_server.app`` by a test before its first request."""
-    app = make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
+    app = make_app(
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=False,
+        BABEL_TRANSLATION_DIRECTORIES=_compiled_translations,
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     port = server.server_port
     # The suite's default SERVER_NAME is "localhost"; external URLs must name this server.
