@@ -23,6 +23,9 @@ from lms.courses.admin_views import bp as course_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.quizzes import services as quiz_services
+from lms.quizzes.admin_views import bp as quiz_admin_bp
+from lms.quizzes.views import bp as quizzes_bp
 
 __all__ = ["create_app"]
 
@@ -117,6 +120,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(course_admin_bp)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quiz_admin_bp)
+    quiz_services.register_with_courses()
 
 
 def _register_template_helpers(app: Flask) -> None:

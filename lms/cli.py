@@ -15,8 +15,12 @@ from lms.accounts.models import User
 from lms.courses import demo as courses_demo
 from lms.courses import packages as course_packages
 from lms.courses import services as course_services
+from lms.courses.models import Course
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
+from lms.quizzes import demo as quizzes_demo
+from lms.quizzes import services as quiz_services
+from lms.quizzes.question_types import QUESTION_TYPES
 from lms.scale import SCALE_PASSWORD, ScaleError, ScaleSizes, seed_scale
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
@@ -91,6 +95,55 @@ def purge_sessions() -> None:
     click.echo(f"{count} sesi kedaluwarsa dihapus.")
 
 
+@lms_cli.command("import-questions")
+@click.argument("question_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_slug", required=True, help="Slug kursus tujuan.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None, help="Bawaan: dari ekstensi."
+)
+@click.option("--category", default=None, help="Kategori bila berkas tidak menyebutkan $CATEGORY:.")
+def import_questions(question_file: Path, course_slug: str, fmt: str | None, category: str | None) -> None:
+    """Import a GIFT or Aiken file into a course's question bank (all or nothing)."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        click.echo(f"Kursus dengan slug '{course_slug}' tidak ditemukan.", err=True)
+        raise SystemExit(1)
+    fmt = fmt or ("aiken" if question_file.suffix.lower() in (".aiken",) else "gift")
+    text = question_file.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        summary = quiz_services.import_questions(
+            course, text, fmt, filename=question_file.name, category=category
+        )
+    except ImportRejected as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1) from exc
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from exc
+    db.session.commit()
+    click.echo(f"{summary.total} soal diimpor ke {course.title}.")
+    for key, count in summary.counts.items():
+        click.echo(f"  {QUESTION_TYPES[key].label}: {count}")
+
+
+@lms_cli.command("finish-overdue")
+def finish_overdue() -> None:
+    """Finish quiz attempts past their deadline plus grace with their saved answers (run every minute)."""
+    grace = int(current_app.config.get("QUIZ_GRACE_SECONDS", quiz_services.DEFAULT_GRACE_SECONDS))
+    count = 0
+    while True:  # small batches, one commit each: the write lock is never held for long
+        batch = quiz_services.finish_overdue(grace_seconds=grace, limit=50)
+        db.session.commit()
+        count += batch
+        if batch < 50:
+            break
+    click.echo(f"{count} percobaan kuis yang melewati batas waktu diselesaikan.")
+
+
 @lms_cli.command("has-data")
 def has_data() -> None:
     """Exit 0 when the database already has users (used by `make run` to seed only once)."""
@@ -163,9 +216,14 @@ def seed_demo(force: bool) -> None:
     users = accounts_demo.seed()
     courses_demo.seed()
     db.session.commit()
+    # Quizzes go into the demo course made by the courses seed (which must run before this line).
+    quiz_note = quizzes_demo.seed()
+    db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
+    if quiz_note:
+        click.echo(quiz_note)
 
 
 def register(app: Flask) -> None:
