@@ -334,6 +334,11 @@ class Client:
             p, "review", "POST", f"/kuis/percobaan/{p.attempt_id}", data=form
         )
         token = CSRF_RE.search(body or "")
+        if status == 200 and (url or "").endswith("/hasil"):
+            # Too late: the server had already finished the attempt at its deadline (plus grace).
+            self.stats.error("review", "too late: finished by the server at the deadline")
+            p.submitted = True
+            return
         if status != 200 or "kumpulkan" not in (url or "") or not token:
             self.stats.error("review", f"no confirmation page ({status})", url)
             return
