@@ -24,8 +24,11 @@ every wrk run stops after --duration seconds.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import importlib
 import json
 import os
+import pstats
 import re
 import shutil
 import subprocess
@@ -239,6 +242,7 @@ def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
         client.get(path)  # warm caches (templates, translations)
         statements.clear()
         response = client.get(path)
+        calls = python_calls(lambda client=client, path=path: client.get(path))
         results[page.label] = {
             "path": path,
             "role": page.role,
@@ -246,11 +250,32 @@ def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
             "queries": len(statements),
             "statements": [" ".join(x.split())[:160] for x in statements],
             "bytes": len(response.data),
+            "python_calls": calls,
         }
     with app.app_context():
         event.remove(db.engine, "before_cursor_execute", _before)
         db.engine.dispose()
     return subjects, results
+
+
+def python_calls(fn, repeat: int = 3) -> int:
+    """Python function calls per call of ``fn`` (cProfile): a measure of the work a request does
+    that, unlike time, does not depend on what else the machine is running."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        fn()
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls // repeat
+
+
+def baseline_calls(url: str) -> int:
+    """Python calls of one baseline request, in-process, against the same database."""
+    os.environ["DATABASE_URL"] = url
+    module = importlib.import_module("bench.baseline_app")
+    client = module.app.test_client()
+    client.get("/")
+    return python_calls(lambda: client.get("/"))
 
 
 # --------------------------------------------------------------------------- load
@@ -332,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_database(small, SMALL_SIZES)
 
     subjects, counted = count_queries(url)
+    base_calls = baseline_calls(url)
     _small_subjects, counted_small = count_queries(small)
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
     if args.show_sql:
@@ -396,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         if "rps" in row:
             row["ratio"] = row["rps"] / base_rps
             row["cpu_ratio"] = base_cpu / row["cpu_ms"] if row["cpu_ms"] else 0.0
+            row["calls_ratio"] = base_calls / row["python_calls"] if row.get("python_calls") else 0.0
     report = {
         "started": started.isoformat(timespec="seconds"),
         "database": url.split("@")[-1],
@@ -406,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": baseline,
         "baseline_rps": base_rps,
         "baseline_cpu_ms": base_cpu,
+        "baseline_python_calls": base_calls,
         "subjects": {"users": subjects.users, **subjects.values},
         "notes": subjects.notes,
         "pages": rows,
@@ -444,21 +472,23 @@ def print_report(report: dict) -> None:
         "baseline (one row, small template): "
         + " / ".join(f"{x['rps']:.0f} req/s p50 {x['p50_ms']:.1f} ms p99 {x['p99_ms']:.1f} ms" for x in b)
         + f" (first / last; mean {report['baseline_rps']:.0f}); "
-        + f"server CPU {report['baseline_cpu_ms']:.2f} ms/request"
+        + f"server CPU {report['baseline_cpu_ms']:.2f} ms/request; "
+        + f"{report['baseline_python_calls']} Python calls/request in-process"
     )
     print()
     print(
-        "| page | role | req/s | share of baseline | CPU ms/req | share (CPU) | p50 ms | p99 ms "
-        "| SQL (scale / small) | errors |"
+        "| page | role | req/s | share of baseline | CPU ms/req | share (CPU) | Python calls/req "
+        "| share (calls) | p50 ms | p99 ms | SQL (scale / small) | errors |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in report["pages"]:
         if "skipped" in row:
-            print(f"| {row['label']} | | skipped: {row['skipped']} | | | | | | | |")
+            print(f"| {row['label']} | | skipped: {row['skipped']} | | | | | | | | | |")
             continue
         print(
             f"| {row['label']} | {row['role']} | {row['rps']:.0f} | {row['ratio']:.0%} | "
-            f"{row['cpu_ms']:.2f} | {row['cpu_ratio']:.0%} | "
+            f"{row['cpu_ms']:.2f} | {row['cpu_ratio']:.0%} | {row['python_calls']} | "
+            f"{row['calls_ratio']:.0%} | "
             f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['queries']} / {row['queries_small']} | "
             f"{row['non_2xx'] + row['socket_errors']} |"
         )
