@@ -242,13 +242,14 @@ def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
         client.get(path)  # warm caches (templates, translations)
         statements.clear()
         response = client.get(path)
+        queries = list(statements)
         calls = python_calls(lambda client=client, path=path: client.get(path))
         results[page.label] = {
             "path": path,
             "role": page.role,
             "status": response.status_code,
-            "queries": len(statements),
-            "statements": [" ".join(x.split())[:160] for x in statements],
+            "queries": len(queries),
+            "statements": [" ".join(x.split())[:160] for x in queries],
             "bytes": len(response.data),
             "python_calls": calls,
         }
