@@ -22,6 +22,8 @@ from lms.config import ROOT, build_config
 from lms.courses import models as _course_models  # noqa: F401 - registers tables (views come next)
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.results.admin_views import bp as results_admin_bp
+from lms.results.views import bp as results_bp
 
 __all__ = ["create_app"]
 
@@ -113,6 +115,8 @@ def _select_timezone() -> str:
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_admin_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -14,6 +14,7 @@ from lms.accounts import services as account_services
 from lms.accounts.models import User
 from lms.errors import ImportRejected
 from lms.extensions import db
+from lms.results import demo as results_demo
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
 
@@ -62,9 +63,13 @@ def seed_demo(force: bool) -> None:
         raise SystemExit(1)
     users = accounts_demo.seed()
     db.session.commit()
+    certificate = results_demo.seed()
+    db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
+    if certificate is not None:
+        click.echo(f"Sertifikat demo peserta2: {certificate.number}, periksa di {certificate.verify_url}")
 
 
 def register(app: Flask) -> None:
