@@ -364,13 +364,13 @@ def manual_scores(angkatan_id: int, key: str):
     if form.validate_on_submit():
         scores: dict[int, float | None] = {}
         for row in sheet:
-            raw = (request.form.get(f"score-{row.enrolment.id}") or "").strip().replace(",", ".")
+            raw = (request.form.get(f"score-{row.enrolment.id}") or "").strip()
             typed[row.enrolment.id] = raw
             if raw == "":
                 scores[row.enrolment.id] = None
                 continue
             try:
-                value = float(raw)
+                value = float(raw.replace(",", "."))
             except ValueError:
                 errors[row.enrolment.id] = _("Isi angka 0 sampai 100.")
                 continue

@@ -171,7 +171,13 @@ def test_an_unused_scheme_can_be_edited_with_a_version_check(app):
     assert [c.key for c in scheme.components] == ["akademik", "sikap"]
     with pytest.raises(StaleEdit):
         services.update_scheme(
-            scheme, "Lagi", date(2024, 1, 1), [services.ComponentInput("a", "A", 100)], [], None, expected_version=0
+            scheme,
+            "Lagi",
+            date(2024, 1, 1),
+            [services.ComponentInput("a", "A", 100)],
+            [],
+            None,
+            expected_version=0,
         )
 
 
@@ -248,13 +254,19 @@ def test_outcome_is_set_by_the_admin_and_logged_with_a_version_check(app):
     make_results_scheme(program)
     angkatan = make_results_angkatan(program)
     e = enrol_in_results(angkatan)
-    result = services.set_outcome(e, Outcome.LULUS_PERBAIKAN, "Revisi laporan akhir", admin, expected_version=None)
+    result = services.set_outcome(
+        e, Outcome.LULUS_PERBAIKAN, "Revisi laporan akhir", admin, expected_version=None
+    )
     assert result.outcome == Outcome.LULUS_PERBAIKAN and result.outcome_set_by_id == admin.id
     assert result.outcome_set_at is not None
-    services.set_outcome(e, Outcome.DITUNDA, "Seminar ditunda", admin, expected_version=result.outcome_version)
+    services.set_outcome(
+        e, Outcome.DITUNDA, "Seminar ditunda", admin, expected_version=result.outcome_version
+    )
     with pytest.raises(StaleEdit):
         services.set_outcome(e, Outcome.LULUS, "", admin, expected_version=1)
-    log = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "outcome.set").order_by(AuditEntry.id)).all()
+    log = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "outcome.set").order_by(AuditEntry.id)
+    ).all()
     assert [(x.data["from"], x.data["to"], x.reason) for x in log] == [
         (None, "lulus_dengan_perbaikan", "Revisi laporan akhir"),
         ("lulus_dengan_perbaikan", "ditunda", "Seminar ditunda"),
@@ -279,8 +291,12 @@ def test_results_table_ranks_and_exports(app):
     program = make_results_program()
     make_results_scheme(program)
     angkatan = make_results_angkatan(program)
-    people = [enrol_in_results(angkatan, make_user(commit=False, full_name=n), ndh=i) for i, n in enumerate("ABC")]
-    services.save_manual_scores(angkatan, "kehadiran", {people[0].id: 70, people[1].id: 95, people[2].id: None}, None)
+    people = [
+        enrol_in_results(angkatan, make_user(commit=False, full_name=n), ndh=i) for i, n in enumerate("ABC")
+    ]
+    services.save_manual_scores(
+        angkatan, "kehadiran", {people[0].id: 70, people[1].id: 95, people[2].id: None}, None
+    )
     table = services.results_table(angkatan)
     assert [(r.user.full_name, r.rank, r.final, r.predicate) for r in table.rows] == [
         ("B", 1, 95.0, "Sangat Memuaskan"),

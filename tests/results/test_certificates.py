@@ -114,7 +114,10 @@ def test_numbers_follow_the_configured_format_and_count_per_scope(cohort):
     other = make_results_angkatan(program, start=date(2026, 2, 1), end=date(2026, 6, 1))
     third = services.issue_sttp(passing_participant(other), None, BASE)
     y = first.issued_on.year
-    assert (first.number, second.number) == (f"STTP-PKP-{angkatan.id}-001/{y}", f"STTP-PKP-{angkatan.id}-002/{y}")
+    assert (first.number, second.number) == (
+        f"STTP-PKP-{angkatan.id}-001/{y}",
+        f"STTP-PKP-{angkatan.id}-002/{y}",
+    )
     assert third.number == f"STTP-PKP-{other.id}-001/{y}"  # another angkatan: its own sequence
     assert "BPSDM Uji" in pdf_text(first)
 

@@ -129,7 +129,9 @@ def _angkatan_with(count: int):
     course = make_results_course(program=program, lessons=4)
     angkatan = make_results_angkatan(program)
     enrolment_ids = bulk_results_participants(angkatan, count, [les.id for les in course.modules[0].lessons])
-    services.save_manual_scores(angkatan, "kehadiran", {e: 50 + (i % 50) for i, e in enumerate(enrolment_ids)}, None)
+    services.save_manual_scores(
+        angkatan, "kehadiran", {e: 50 + (i % 50) for i, e in enumerate(enrolment_ids)}, None
+    )
     db.session.commit()
     return angkatan
 
@@ -164,7 +166,9 @@ def _instansi_with(count: int):
     return inst
 
 
-def test_instansi_dashboard_of_5000_staff_runs_as_many_queries_as_one_of_5(app, client, login_as, count_queries):
+def test_instansi_dashboard_of_5000_staff_runs_as_many_queries_as_one_of_5(
+    app, client, login_as, count_queries
+):
     small, large = _instansi_with(5), _instansi_with(5000)
     counts = []
     for inst in (small, large):
@@ -194,7 +198,9 @@ def two_units(app):
     anggaran, aset = make_unit(inst, "Bidang Anggaran"), make_unit(inst, "Bidang Aset")
     make_user(commit=False, instansi_id=inst.id, unit_id=anggaran.id, full_name="Staf Anggaran")
     make_user(commit=False, instansi_id=inst.id, unit_id=aset.id, full_name="Staf Aset")
-    head = make_user(roles=("pimpinan",), instansi_id=inst.id, unit_id=anggaran.id, full_name="Kepala Anggaran")
+    head = make_user(
+        roles=("pimpinan",), instansi_id=inst.id, unit_id=anggaran.id, full_name="Kepala Anggaran"
+    )
     db.session.add(PimpinanScope(user_id=head.id, instansi_id=inst.id, unit_id=anggaran.id))
     db.session.commit()
     return inst, anggaran, aset, head
@@ -212,7 +218,9 @@ def test_a_unit_pimpinan_cannot_see_another_units_staff(two_units, client, login
     assert client.get(f"/dasbor/instansi/{inst.id}?unit={aset.id}").status_code == 404
     assert client.get(f"/dasbor/instansi/{inst.id}").status_code == 404  # the whole instansi
     assert client.get(f"/dasbor/instansi/{inst.id}/panel/jp-pegawai?unit={aset.id}").status_code == 404
-    assert client.get(f"/dasbor/instansi/{inst.id}/panel/jp-pegawai/unduh.csv?unit={aset.id}").status_code == 404
+    assert (
+        client.get(f"/dasbor/instansi/{inst.id}/panel/jp-pegawai/unduh.csv?unit={aset.id}").status_code == 404
+    )
     csv_rows = _csv(client.get(f"/dasbor/instansi/{inst.id}/panel/jp-pegawai/unduh.csv?unit={anggaran.id}"))
     assert {r[0] for r in csv_rows[1:]} == {"Staf Anggaran", "Kepala Anggaran"}
 

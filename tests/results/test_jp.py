@@ -148,7 +148,11 @@ def test_targets_per_instansi_and_class_with_defaults(app):
     pns = make_user(commit=False, instansi_id=inst.id)
     pppk = make_user(commit=False, instansi_id=inst.id, employee_class=EmployeeClass.PPPK)
     outsider = make_user(commit=False, instansi_id=other.id, employee_class=EmployeeClass.NON_ASN)
-    assert (services.target_for(pns), services.target_for(pppk), services.target_for(outsider)) == (20, 20, None)
+    assert (services.target_for(pns), services.target_for(pppk), services.target_for(outsider)) == (
+        20,
+        20,
+        None,
+    )
     services.set_jp_target(None, "PNS", 24, None)  # the default for every instansi
     services.set_jp_target(inst, "PNS", 90, None)  # an agency with a higher target
     services.set_jp_target(None, "PNS", 30, None)  # changing the default updates its row
