@@ -58,7 +58,9 @@ def tiny_pdf() -> bytes:
 
 def make_results_program(code: str | None = None, jp: int = 830, **fields) -> Program:
     n = next(_seq)
-    program = Program(code=code or f"PKP{n}", name=fields.pop("name", f"Pelatihan Kepemimpinan Pengawas {n}"), jp=jp)
+    program = Program(
+        code=code or f"PKP{n}", name=fields.pop("name", f"Pelatihan Kepemimpinan Pengawas {n}"), jp=jp
+    )
     for key, value in fields.items():
         setattr(program, key, value)
     db.session.add(program)
@@ -80,7 +82,9 @@ def make_results_course(
         published_at=utcnow(),
     )
     module = Module(title="Modul 1", position=1, published=True)
-    module.lessons = [Lesson(title=f"Pelajaran {i}", position=i, required=True) for i in range(1, lessons + 1)]
+    module.lessons = [
+        Lesson(title=f"Pelajaran {i}", position=i, required=True) for i in range(1, lessons + 1)
+    ]
     course.modules = [module]
     db.session.add(course)
     db.session.flush()
@@ -109,7 +113,9 @@ def make_results_angkatan(
     return angkatan
 
 
-def enrol_in_results(angkatan: Angkatan, user: User | None = None, ndh: int | None = None, **fields) -> Enrolment:
+def enrol_in_results(
+    angkatan: Angkatan, user: User | None = None, ndh: int | None = None, **fields
+) -> Enrolment:
     user = user or make_user(commit=False)
     status = fields.pop("status", EnrolmentStatus.ACTIVE)
     enrolment = Enrolment(
@@ -160,7 +166,9 @@ def make_results_completion(user: User, course: Course, at: datetime | None = No
     return completion
 
 
-def make_results_jp(user_id: int, year: int, jp: int, source: JpSource = JpSource.COURSE, source_id: int | None = None):
+def make_results_jp(
+    user_id: int, year: int, jp: int, source: JpSource = JpSource.COURSE, source_id: int | None = None
+):
     record = JpRecord(
         user_id=user_id,
         source=source,
@@ -211,9 +219,7 @@ def _bulk_users(count: int, instansi_id: int | None, unit_ids: list[int | None],
         for i in range(count)
     ]
     db.session.execute(insert(User), rows)
-    return list(
-        db.session.scalars(select(User.id).where(User.username.like(f"{prefix}%")).order_by(User.id))
-    )
+    return list(db.session.scalars(select(User.id).where(User.username.like(f"{prefix}%")).order_by(User.id)))
 
 
 def bulk_results_participants(angkatan: Angkatan, count: int, lessons: list[int] | None = None) -> list[int]:
@@ -271,7 +277,9 @@ def bulk_results_participants(angkatan: Angkatan, count: int, lessons: list[int]
     return list(db.session.scalars(select(Enrolment.id).where(Enrolment.angkatan_id == angkatan.id)))
 
 
-def bulk_results_staff(instansi: Instansi, units: list[UnitKerja], count: int, course: Course | None = None) -> list[int]:
+def bulk_results_staff(
+    instansi: Instansi, units: list[UnitKerja], count: int, course: Course | None = None
+) -> list[int]:
     """Insert ``count`` staff across ``units`` with JP this year (some reach 20) and, when a
     course is given, completions for every third person; returns the user ids."""
     prefix = f"s{instansi.id}x"
