@@ -201,7 +201,7 @@ def test_outcome_form_sets_and_logs(cohort, client, login_as):
     stale = client.post(url, data={"outcome": "ditunda", "note": "", "version": "0"})
     assert stale.status_code == 400 and "baru saja diubah" in stale.get_data(as_text=True)
     history = client.get(url).get_data(as_text=True)
-    assert "Perbaiki bab 3" in history and "outcome.set" in history
+    assert "Perbaiki bab 3" in history and "Keputusan kelulusan" in history
 
 
 def test_scheme_form_refuses_bad_weights_and_keeps_input(cohort, client, login_as):
@@ -255,7 +255,7 @@ def test_issue_angkatan_certificates_then_revoke_and_reissue(cohort, client, log
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
 
     detail = client.get(f"/admin/hasil/sertifikat/{cert.id}")
-    assert detail.status_code == 200 and "certificate.issue" in detail.get_data(as_text=True)
+    assert detail.status_code == 200 and "Sertifikat diterbitkan" in detail.get_data(as_text=True)
     no_reason = client.post(
         f"/admin/hasil/sertifikat/{cert.id}/terbitkan-ulang", data={"reason": "", "version": "1"}
     )

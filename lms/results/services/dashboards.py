@@ -263,7 +263,9 @@ def completion_panel(subject: AngkatanSubject) -> PanelData:
         rows=rows,
         chart=Chart(
             _("Peserta yang menyelesaikan kursus"), [r[0] for r in rows], [r[1] for r in rows], _("peserta")
-        ),
+        )
+        if rows
+        else None,
         note="" if rows else _("Angkatan ini belum memiliki kursus."),
     )
 
