@@ -50,6 +50,8 @@ from lms.results.views import PANEL_PAGE_ROWS, PANEL_PREVIEW_ROWS, base_url, csv
 
 bp = Blueprint("results_admin", __name__, url_prefix="/admin/hasil")
 RESULTS_PER_PAGE = 100
+# Certificates rendered per request (about 0.1 s each): the rest on the next press.
+ISSUE_BATCH = 150
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -456,7 +458,7 @@ def issue_all(angkatan_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            summary = services.issue_for_angkatan(angkatan, current_user, base_url())
+            summary = services.issue_for_angkatan(angkatan, current_user, base_url(), limit=ISSUE_BATCH)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

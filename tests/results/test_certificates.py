@@ -247,3 +247,14 @@ def test_codes_are_found_however_they_are_typed(cohort, typed):
     raw = typed.format(code=cert.code, lower=cert.code.lower(), dashed=cert.display_code)
     assert services.find_by_code(raw).id == cert.id
     assert services.find_by_code("ZZZZ-ZZZZ") is None and services.find_by_code("abc") is None
+
+
+def test_issuing_a_large_angkatan_goes_in_batches(cohort):
+    _program, angkatan = cohort
+    for score in (81, 82, 83):
+        passing_participant(angkatan, score)
+    first = services.issue_for_angkatan(angkatan, None, BASE, limit=2)
+    assert (len(first.issued), first.remaining) == (2, 1)
+    second = services.issue_for_angkatan(angkatan, None, BASE, limit=2)
+    assert (len(second.issued), second.remaining) == (1, 0)
+    assert db.session.scalar(select(func.count(Certificate.id))) == 3

@@ -422,12 +422,17 @@ def issue_sttp(enrolment: Enrolment, by: User | None, base_url: str) -> Certific
 class IssueSummary:
     issued: list[Certificate] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    remaining: int = 0  # eligible but left for the next run (over the limit)
 
 
-def issue_for_angkatan(angkatan: Angkatan, by: User | None, base_url: str) -> IssueSummary:
+def issue_for_angkatan(
+    angkatan: Angkatan, by: User | None, base_url: str, limit: int | None = None
+) -> IssueSummary:
     """Issue every certificate due in an angkatan: the STTP of each passing participant of a
     program, or the certificate of completion of each participant who completed the course.
-    Participants who already hold a valid certificate are skipped (running it twice is safe)."""
+    Participants who already hold a valid certificate are skipped (running it twice is safe).
+    With ``limit``, at most that many are issued; ``remaining`` says how many are left, so a web
+    request stays short for a very large angkatan (run it again for the rest)."""
     settings = certificate_settings()
     summary = IssueSummary()
     enrolments = list(
@@ -439,7 +444,7 @@ def issue_for_angkatan(angkatan: Angkatan, by: User | None, base_url: str) -> Is
         )
     )
     if angkatan.program_id is None:
-        return _issue_completions_for(angkatan, enrolments, settings, by, base_url, summary)
+        return _issue_completions_for(angkatan, enrolments, settings, by, base_url, summary, limit)
     _sttp_scope_lock(angkatan, settings)
     results = {
         r.enrolment_id: r
@@ -459,8 +464,10 @@ def issue_for_angkatan(angkatan: Angkatan, by: User | None, base_url: str) -> Is
         reason = sttp_blocker(enrolment, result, enrolment.id in active)
         if reason:
             summary.skipped.append((enrolment.user.full_name, reason))
-            continue
-        summary.issued.append(_issue(_sttp_draft(enrolment, result, settings), settings, by, base_url))
+        elif limit is not None and len(summary.issued) >= limit:
+            summary.remaining += 1
+        else:
+            summary.issued.append(_issue(_sttp_draft(enrolment, result, settings), settings, by, base_url))
     return summary
 
 
@@ -539,7 +546,7 @@ def issue_completion_certificate(completion: CourseCompletion, by: User | None, 
 
 
 def _issue_completions_for(
-    angkatan, enrolments, settings, by, base_url, summary: IssueSummary
+    angkatan, enrolments, settings, by, base_url, summary: IssueSummary, limit: int | None
 ) -> IssueSummary:
     course = db.session.get(Course, angkatan.course_id)
     user_ids = [e.user_id for e in enrolments]
@@ -567,6 +574,9 @@ def _issue_completions_for(
         reason = completion_blocker(completion, course, completion.id in active)
         if reason:
             summary.skipped.append((enrolment.user.full_name, reason))
+            continue
+        if limit is not None and len(summary.issued) >= limit:
+            summary.remaining += 1
             continue
         draft = _completion_draft(completion, course, enrolment.user, angkatan, settings)
         summary.issued.append(_issue(draft, settings, by, base_url))
