@@ -26,6 +26,8 @@ from lms.markdown import markdown_filter
 from lms.quizzes import services as quiz_services
 from lms.quizzes.admin_views import bp as quiz_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.results.admin_views import bp as results_admin_bp
+from lms.results.views import bp as results_bp
 
 __all__ = ["create_app"]
 
@@ -123,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_admin_bp)
     quiz_services.register_with_courses()
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_admin_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.quizzes import demo as quizzes_demo
 from lms.quizzes import services as quiz_services
 from lms.quizzes.question_types import QUESTION_TYPES
+from lms.results import demo as results_demo
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
 
@@ -164,11 +165,15 @@ def seed_demo(force: bool) -> None:
     # Quizzes go into the demo course made by the courses seed (which must run before this line).
     quiz_note = quizzes_demo.seed()
     db.session.commit()
+    certificate = results_demo.seed()
+    db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
     if quiz_note:
         click.echo(quiz_note)
+    if certificate is not None:
+        click.echo(f"Sertifikat demo peserta2: {certificate.number}, periksa di {certificate.verify_url}")
 
 
 def register(app: Flask) -> None:
