@@ -23,6 +23,7 @@ from lms.courses.admin_views import bp as course_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.quizzes import results_sources as quiz_results_sources
 from lms.quizzes import services as quiz_services
 from lms.quizzes.admin_views import bp as quiz_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_admin_bp)
     quiz_services.register_with_courses()
+    quiz_results_sources.register_with_results()
     app.register_blueprint(results_bp)
     app.register_blueprint(results_admin_bp)
 
