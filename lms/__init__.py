@@ -22,6 +22,10 @@ from lms.config import ROOT, build_config
 from lms.courses import models as _course_models  # noqa: F401 - registers tables (views come next)
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.notifications.views import bp as notifications_bp
+from lms.projects.admin_views import bp as project_admin_bp
+from lms.projects.review_views import bp as reviews_bp
+from lms.projects.views import bp as projects_bp
 
 __all__ = ["create_app"]
 
@@ -109,6 +113,10 @@ def _select_timezone() -> str:
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(project_admin_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
