@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, g, has_request_context, jsonify, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import text
@@ -96,6 +96,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "id"  # CLI and worker (digest, emails) write in Bahasa Indonesia
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
     lang = session.get("lang")
@@ -105,6 +107,8 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str:
+    if not has_request_context():
+        return "Asia/Jakarta"
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.timezone
     return "Asia/Jakarta"

@@ -9,11 +9,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, inspect, select
 
+from lms import worker
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
 from lms.errors import ImportRejected
 from lms.extensions import db
+from lms.projects import demo as projects_demo
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
 
@@ -45,6 +47,14 @@ def purge_sessions() -> None:
     click.echo(f"{count} sesi kedaluwarsa dihapus.")
 
 
+@lms_cli.command("worker")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between runs of the jobs.")
+@click.option("--once", is_flag=True, help="Run the jobs once and exit (tests, cron).")
+def run_worker(interval: float, once: bool) -> None:
+    """Run periodic jobs: send the email outbox, the daily overdue digest, purge sessions."""
+    worker.run_forever(current_app._get_current_object(), interval=interval, once=once, echo=click.echo)
+
+
 @lms_cli.command("has-data")
 def has_data() -> None:
     """Exit 0 when the database already has users (used by `make run` to seed only once)."""
@@ -61,6 +71,8 @@ def seed_demo(force: bool) -> None:
         click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.", err=True)
         raise SystemExit(1)
     users = accounts_demo.seed()
+    db.session.commit()
+    projects_demo.seed()
     db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
@@ -113,8 +114,16 @@ def _check_version(obj, expected_version: int | None, message: str | None = None
 
 def _flush_or_stale() -> None:
     """Flush; a concurrent update of a versioned row (optimistic lock) becomes StaleEdit."""
-    try:
+    with stale_guard():
         db.session.flush()
+
+
+@contextmanager
+def stale_guard():
+    """Turn the ORM's optimistic-lock failure (raised by any flush, autoflush included) into
+    StaleEdit with a message for the person."""
+    try:
+        yield
     except StaleDataError as exc:
         raise StaleEdit(stale_message()) from exc
 
@@ -719,6 +728,7 @@ def submit_stage(
     )
     move_submission(submission, event, now)
     number = submission.current_version_no + 1
+    submission.current_version_no = number
     version = SubmissionVersion(
         submission_id=submission.id,
         number=number,
@@ -728,11 +738,10 @@ def submit_stage(
         submitted_at=now or utcnow(),
     )
     db.session.add(version)
-    db.session.flush()
+    _flush_or_stale()
     for f in files:
         f.version_id = version.id
-    submission.current_version_no = number
-    _flush_or_stale()
+    db.session.flush()
     audit(by, project.id, "submitted", submission, "", f"{submission.stage.name} v{number}")
     for reviewer in reviewers_of(submission):
         notifications.notify(
@@ -846,6 +855,11 @@ def decide(
     refused with StaleEdit and nothing is overwritten. The stage is approved only when every
     approver role of the stage has approved the current version. Every decision and every score
     change goes to the audit log; the participant is notified in the same transaction."""
+    with stale_guard():
+        return _decide(submission, reviewer, decision, comment, scores, expected_version, now)
+
+
+def _decide(submission, reviewer, decision, comment, scores, expected_version, now):
     _check_version(submission, expected_version)
     decision = Decision(decision)
     if not submission.is_waiting:
