@@ -53,14 +53,14 @@ from lms.projects.models import (
 bp = Blueprint("projects", __name__, url_prefix="/proyek")
 
 
-@bp.app_context_processor
-def _helpers():
-    return {
-        "state_label": services.state_label,
-        "term_labels": services.TERM_LABELS,
-        "milestone_status_labels": services.MILESTONE_STATUS_LABELS,
-        "outcome_labels": services.OUTCOME_LABELS,
-    }
+@bp.record_once
+def _template_globals(state):
+    """Labels the templates (and macros imported without context) use."""
+    env = state.app.jinja_env.globals
+    env["state_label"] = services.state_label
+    env["term_labels"] = services.TERM_LABELS
+    env["milestone_status_labels"] = services.MILESTONE_STATUS_LABELS
+    env["outcome_labels"] = services.OUTCOME_LABELS
 
 
 def _max_bytes() -> int:

@@ -129,7 +129,9 @@ def test_full_cycle_revision_then_both_roles_approve(app):
     note = db.session.scalar(select(Notification).where(Notification.user_id == world.participant.id))
     assert "revisi" in note.subject.lower() or "revisi" in note.body.lower()
     # Resubmit: version 2, state resubmitted; version 1 is unchanged.
-    services.save_draft(sub, "Uraian rancangan, diperbaiki", [], world.participant, expected_version=sub.version)
+    services.save_draft(
+        sub, "Uraian rancangan, diperbaiki", [], world.participant, expected_version=sub.version
+    )
     services.submit_stage(sub, world.participant)
     db.session.commit()
     assert sub.state == SubmissionState.RESUBMITTED
@@ -162,7 +164,13 @@ def test_revision_request_needs_a_comment(app):
 def test_unassigned_people_cannot_decide(app):
     world = project_world()
     sub = submit_stage_as_owner(world)
-    for outsider in (world.other_mentor, world.penguji, world.other_participant, world.participant, world.admin):
+    for outsider in (
+        world.other_mentor,
+        world.penguji,
+        world.other_participant,
+        world.participant,
+        world.admin,
+    ):
         with pytest.raises(PermissionDenied):
             services.decide(sub, outsider, "approve", "", None, sub.version)
         db.session.rollback()
@@ -286,7 +294,9 @@ def test_html_named_pdf_is_refused_and_nothing_stored(app):
     db.session.commit()
     before = _uploads_on_disk(app)
     with pytest.raises(storage.UploadRejected):
-        services.add_draft_files(sub, [services.Upload(io.BytesIO(HTML_AS_PDF), "rancangan.pdf")], world.participant)
+        services.add_draft_files(
+            sub, [services.Upload(io.BytesIO(HTML_AS_PDF), "rancangan.pdf")], world.participant
+        )
     db.session.rollback()
     assert _uploads_on_disk(app) == before
     assert db.session.scalar(select(func.count(SubmissionFile.id))) == 0
@@ -360,7 +370,9 @@ def test_draft_file_removal_keeps_files_of_versions(app):
 
 def test_milestones_and_mentor_confirmation(app):
     world = project_world()
-    m = services.add_milestone(world.project, "pendek", "SOP layanan daring", "", date.today(), world.participant)
+    m = services.add_milestone(
+        world.project, "pendek", "SOP layanan daring", "", date.today(), world.participant
+    )
     services.add_evidence(m, world.participant, note="SK Kepala Dinas", upload=pdf_upload("sk.pdf"))
     services.add_evidence(m, world.participant, note="Tautan aplikasi", url="https://contoh.go.id/layanan")
     with pytest.raises(DomainError):
@@ -380,7 +392,9 @@ def test_milestones_and_mentor_confirmation(app):
 
 def test_consultation_paraf(app):
     world = project_world()
-    c = services.log_consultation(world.project, date.today(), "coach", "Pembahasan rancangan", "", world.participant)
+    c = services.log_consultation(
+        world.project, date.today(), "coach", "Pembahasan rancangan", "", world.participant
+    )
     db.session.commit()
     assert c.confirmed_at is None
     with pytest.raises(PermissionDenied):
@@ -389,7 +403,9 @@ def test_consultation_paraf(app):
     db.session.commit()
     assert c.confirmed_by_id == world.coach.id and c.confirmed_at is not None
     with pytest.raises(DomainError):
-        services.log_consultation(world.project, date.today() + timedelta(days=5), "mentor", "x", "", world.participant)
+        services.log_consultation(
+            world.project, date.today() + timedelta(days=5), "mentor", "x", "", world.participant
+        )
 
 
 def test_seminar_scores_and_outcome(app):
@@ -399,7 +415,9 @@ def test_seminar_scores_and_outcome(app):
     session = services.create_session(
         world.angkatan, stage, "Seminar Akhir Kelompok 1", utcnow(), 45, "Aula", 10, world.admin
     )
-    services.set_session_members(session, [examiner.id], [world.enrolment.id, world.other_enrolment.id], world.admin)
+    services.set_session_members(
+        session, [examiner.id], [world.enrolment.id, world.other_enrolment.id], world.admin
+    )
     db.session.commit()
     assert [s.position for s in session.slots] == [1, 2]
     assert session.slots[1].starts_at - session.slots[0].starts_at == timedelta(minutes=45)
@@ -428,7 +446,9 @@ def test_seminar_scores_and_outcome(app):
 def test_attitude_observation(app):
     world = project_world()
     criteria = services.attitude_criteria(world.program)
-    obs = services.record_observation(world.enrolment, world.coach, date.today(), {c.id: 80 for c in criteria}, "")
+    obs = services.record_observation(
+        world.enrolment, world.coach, date.today(), {c.id: 80 for c in criteria}, ""
+    )
     db.session.commit()
     assert obs.role.value == "coach" and len(obs.scores) == len(criteria)
     with pytest.raises(DomainError):
@@ -463,7 +483,7 @@ def test_overview_matrix_overdue_and_csv(app):
 
 def test_csv_neutralises_formulas(app):
     world = project_world()
-    world.project.title = "=HYPERLINK(\"http://x\")"
+    world.project.title = '=HYPERLINK("http://x")'
     db.session.commit()
     assert "'=HYPERLINK" in services.overview_csv(world.angkatan)
 
