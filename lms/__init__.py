@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, request, session
-from flask_babel import format_datetime
+from flask import Flask, g, has_request_context, jsonify, session
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -97,13 +97,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _select_locale() -> str:
     if not has_request_context():
-        return "id"  # CLI and worker (digest, emails) write in Bahasa Indonesia
+        return "id"  # CLI, worker: Indonesian messages
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
     lang = session.get("lang")
     if lang in ("id", "en"):
         return lang
-    return request.accept_languages.best_match(["id", "en"]) or "id"
+    # Bahasa Indonesia by default, whatever the browser says; English is a choice.
+    return "id"
 
 
 def _select_timezone() -> str:
@@ -136,6 +137,7 @@ def _register_template_helpers(app: Flask) -> None:
         return f"{format_datetime(value, fmt)} {zone}"
 
     app.add_template_filter(_dt, "dt")
+    app.add_template_global(get_locale, "get_locale")  # <html lang> names the page's language
 
     @app.context_processor
     def _globals():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -77,23 +78,24 @@ def _wants_json() -> bool:
     )
 
 
+# Lazy: translated at render time, in the viewer's language.
 _TITLES = {
-    400: ("Permintaan tidak dapat diproses", "Data yang dikirim tidak lengkap atau tidak sah."),
-    403: ("Akses ditolak", "Anda tidak memiliki izin untuk membuka halaman ini."),
-    404: ("Halaman tidak ditemukan", "Halaman yang Anda cari tidak ada atau sudah dipindahkan."),
-    405: ("Metode tidak diizinkan", "Tindakan ini tidak dapat dilakukan dengan cara tersebut."),
-    409: ("Terjadi konflik", "Data telah diubah oleh orang lain. Muat ulang halaman lalu coba lagi."),
-    413: ("Berkas terlalu besar", "Ukuran berkas melebihi batas yang diizinkan."),
-    429: ("Terlalu banyak percobaan", "Tunggu sebentar sebelum mencoba lagi."),
-    500: ("Terjadi kesalahan", "Maaf, terjadi kesalahan pada server. Tim kami akan memeriksanya."),
-    503: ("Layanan sedang tidak tersedia", "Coba lagi beberapa saat lagi."),
+    400: (_l("Permintaan tidak dapat diproses"), _l("Data yang dikirim tidak lengkap atau tidak sah.")),
+    403: (_l("Akses ditolak"), _l("Anda tidak memiliki izin untuk membuka halaman ini.")),
+    404: (_l("Halaman tidak ditemukan"), _l("Halaman yang Anda cari tidak ada atau sudah dipindahkan.")),
+    405: (_l("Metode tidak diizinkan"), _l("Tindakan ini tidak dapat dilakukan dengan cara tersebut.")),
+    409: (_l("Terjadi konflik"), _l("Data telah diubah oleh orang lain. Muat ulang halaman lalu coba lagi.")),
+    413: (_l("Berkas terlalu besar"), _l("Ukuran berkas melebihi batas yang diizinkan.")),
+    429: (_l("Terlalu banyak percobaan"), _l("Tunggu sebentar sebelum mencoba lagi.")),
+    500: (_l("Terjadi kesalahan"), _l("Maaf, terjadi kesalahan pada server. Tim kami akan memeriksanya.")),
+    503: (_l("Layanan sedang tidak tersedia"), _l("Coba lagi beberapa saat lagi.")),
 }
 
 
 def render_error(status: int, message: str | None = None):
     """Render the error page for ``status`` (JSON for API-style requests)."""
     title, default = _TITLES.get(status, _TITLES[500])
-    title, text = _(title), message or _(default)
+    title, text = str(title), message or str(default)
     if _wants_json():
         return jsonify({"error": title, "message": text}), status
     return render_template("errors/error.html", status=status, title=title, message=text), status

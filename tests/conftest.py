@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from lms import create_app
@@ -23,6 +25,29 @@ from lms.accounts import services as account_services
 from lms.extensions import db
 
 TEST_SECRET = "test-secret-key-not-for-production"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for factories and assertions; Flask would
+    reuse it for requests, sharing ``g`` (Flask-Login's cached user) and the SQLAlchemy session
+    between requests. Here the test's pending data is committed before each request (so the
+    request sees it and SQLite's write lock is free) and expired after it (so the test sees what
+    the request wrote).
+    """
+
+    def open(self, *args, **kwargs):
+        outer = _cv_app.get(None)
+        if outer is None:
+            return super().open(*args, **kwargs)
+        db.session.commit()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.expire_all()
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +110,7 @@ def make_app(base_overrides, _schema) -> Iterator[Callable[..., Flask]]:
 
     def factory(**overrides) -> Flask:
         app = create_app({**base_overrides, **overrides})
+        app.test_client_class = IsolatedClient
         apps.append(app)
         return app
 

@@ -39,12 +39,17 @@ def test_postgres_url_gets_psycopg_driver(tmp_path):
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@h/db"
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite-specific pragmas")
-    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+def test_database_is_tuned_for_its_dialect(app):
+    """SQLite: WAL, foreign keys, busy timeout. PostgreSQL: psycopg 3 with pool_pre_ping."""
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    else:
+        assert db.engine.dialect.name == "postgresql"
+        assert db.engine.dialect.driver == "psycopg"
+        assert db.engine.pool._pre_ping is True
+        assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
 def test_security_headers(client):

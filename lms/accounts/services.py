@@ -160,6 +160,14 @@ def update_profile(
     db.session.flush()
 
 
+def set_language(user: User, language: str) -> None:
+    """Remember the interface language of ``user``."""
+    if language not in ("id", "en"):
+        raise AccountError(_("Bahasa tidak dikenal."))
+    user.language = language
+    db.session.flush()
+
+
 # --- user management (admin) -----------------------------------------------------------------
 
 

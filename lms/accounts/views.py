@@ -73,6 +73,10 @@ def login():
                 ip=request.remote_addr,
                 user_agent=request.headers.get("User-Agent"),
             )
+            chosen_language = session.get("lang")
+            if chosen_language in ("id", "en") and chosen_language != user.language:
+                # The language picked on the login page becomes the account's language.
+                services.set_language(user, chosen_language)
             db.session.commit()
             session.clear()  # a fresh session: no fixation
             session.permanent = True
