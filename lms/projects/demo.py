@@ -98,8 +98,9 @@ def _enrol(angkatan: Angkatan, user: User, ndh: int, mentor: User | None, coach:
     return enrolment
 
 
-def seed() -> None:
-    """Give peserta1 a project whose Rancangan waits for the mentor and the coach."""
+def seed(submit_rancangan: bool = True) -> None:
+    """Give peserta1 a project whose Rancangan waits for the mentor and the coach (with
+    ``submit_rancangan=False`` the project is there but nothing is submitted yet)."""
     peserta1, peserta2 = _user("peserta1"), _user("peserta2")
     mentor, coach = _user("mentor"), _user("coach")
     if peserta1 is None or mentor is None or coach is None:
@@ -134,6 +135,8 @@ def seed() -> None:
             ),
             by=peserta1,
         )
+    if not submit_rancangan:
+        return
     rancangan = stages[0]
     submission = services.submission_for(project, rancangan, create=True)
     if submission.state == SubmissionState.DRAFT and submission.current_version_no == 0:

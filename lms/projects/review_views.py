@@ -116,6 +116,8 @@ def _render_review(submission: StageSubmission, form=None, status: int = 200):
         left=permissions.required_roles_left(submission, reviews) if submission.is_waiting else [],
         days=services.days_waiting(submission),
         overdue_days=_overdue_days(),
+        # The PDF viewer loads only on request: mentors on slow connections open the page fast.
+        show_pdf=request.args.get("lihat", type=int),
     ), status
 
 

@@ -242,7 +242,11 @@ def test_review_page_shows_pdf_versions_and_decides_then_opens_next(app, client,
     page = client.get(f"/reviews/{sub.id}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "<iframe" in text and f"/proyek/berkas/{sub.versions[0].files[0].id}/lihat" in text
+    file_id = sub.versions[0].files[0].id
+    assert "<iframe" not in text  # the viewer loads only on request (slow connections)
+    assert f"lihat={file_id}" in text
+    viewer = client.get(f"/reviews/{sub.id}?lihat={file_id}").get_data(as_text=True)
+    assert "<iframe" in viewer and f"/proyek/berkas/{file_id}/lihat" in viewer
     assert "Uraian rancangan" in text
     assert "frame-src 'self'" in page.headers["Content-Security-Policy"]
     resp = client.post(
