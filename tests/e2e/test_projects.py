@@ -5,6 +5,7 @@ approve; the stage shows approved and both versions remain. check_page on every 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.accounts import demo as accounts_demo
 from lms.extensions import db
@@ -41,16 +42,16 @@ def _open_rancangan_as_participant(page, server):
     page.get_by_role("link", name=projects_demo.PROJECT_TITLE).click()
     check_page(page)
     page.get_by_role("link", name="Rancangan", exact=True).click()
-    assert page.get_by_role("heading", name="Rancangan", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Rancangan", level=1)).to_be_visible()
     check_page(page)
 
 
 def _open_first_review(page):
     page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Tinjauan").click()
-    assert page.get_by_role("heading", name="Menunggu keputusan Anda").is_visible()
+    expect(page.get_by_role("heading", name="Menunggu keputusan Anda")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Andi Pratama, S.T. · Rancangan").click()
-    assert page.get_by_role("heading", name="Rancangan: Andi Pratama, S.T.").is_visible()
+    expect(page.get_by_role("heading", name="Rancangan: Andi Pratama, S.T.")).to_be_visible()
     check_page(page)
 
 
@@ -60,7 +61,7 @@ def _decide(page, label: str, comment: str = ""):
     page.get_by_label(label, exact=True).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Simpan keputusan").click()
-    assert page.get_by_text("Keputusan disimpan.").is_visible()
+    expect(page.get_by_text("Keputusan disimpan.")).to_be_visible()
     check_page(page)
 
 
@@ -77,15 +78,15 @@ def test_rancangan_revision_and_approval_journey(project_server, page, tmp_path)
     page.get_by_label("Lampirkan berkas (PDF, DOCX, PPTX, XLSX, gambar)").set_input_files(str(pdf))
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim untuk ditinjau").click()
-    assert page.get_by_text("Terkirim.").is_visible()
-    assert page.get_by_text("Versi 1 sedang menunggu keputusan reviewer.").is_visible()
+    expect(page.get_by_text("Terkirim.")).to_be_visible()
+    expect(page.get_by_text("Versi 1 sedang menunggu keputusan reviewer.")).to_be_visible()
     check_page(page)
     _logout(page, server)
 
     # 2. The mentor requests revision with a comment (the PDF is shown in the page).
     login(page, server, "mentor", PASSWORD)
     _open_first_review(page)
-    assert page.get_by_role("link", name="rancangan-andi.pdf", exact=True).is_visible()
+    expect(page.get_by_role("link", name="rancangan-andi.pdf", exact=True)).to_be_visible()
     # The in-page PDF viewer is one click away; its frame source is served inline, permission-checked.
     viewer = page.get_by_role("link", name="Tampilkan rancangan-andi.pdf di halaman ini")
     assert viewer.is_visible()
@@ -94,28 +95,28 @@ def test_rancangan_revision_and_approval_journey(project_server, page, tmp_path)
     assert pdf_response.headers["content-type"] == "application/pdf"
     assert pdf_response.headers["content-disposition"].startswith("inline")
     _decide(page, "Minta revisi", COMMENT)
-    assert page.get_by_text("Tidak ada lagi yang menunggu keputusan Anda.").is_visible()
+    expect(page.get_by_text("Tidak ada lagi yang menunggu keputusan Anda.")).to_be_visible()
     _logout(page, server)
 
     # 3. peserta1 sees the request and the comment, revises, resubmits (the PDF is kept).
     login(page, server, "peserta1", PASSWORD)
-    assert page.get_by_role("link", name="Notifikasi").is_visible()
+    expect(page.get_by_role("link", name="Notifikasi")).to_be_visible()
     _open_rancangan_as_participant(page, server)
-    assert page.get_by_text(COMMENT).is_visible()
-    assert page.get_by_text("perlu revisi").first.is_visible()
+    expect(page.get_by_text(COMMENT)).to_be_visible()
+    expect(page.get_by_text("perlu revisi").first).to_be_visible()
     page.get_by_label("Uraian (Markdown)").fill(
         "Rancangan versi kedua, dengan analisis pemangku kepentingan."
     )
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim untuk ditinjau").click()
-    assert page.get_by_text("Versi 2 sedang menunggu keputusan reviewer.").is_visible()
+    expect(page.get_by_text("Versi 2 sedang menunggu keputusan reviewer.")).to_be_visible()
     check_page(page)
     _logout(page, server)
 
     # 4. The coach approves; the stage still waits for the mentor.
     login(page, server, "coach", PASSWORD)
     _open_first_review(page)
-    assert page.get_by_role("heading", name="Versi sebelumnya").is_visible()
+    expect(page.get_by_role("heading", name="Versi sebelumnya")).to_be_visible()
     _decide(page, "Setujui")
     _logout(page, server)
 
@@ -128,12 +129,12 @@ def test_rancangan_revision_and_approval_journey(project_server, page, tmp_path)
     # 6. peserta1 sees the stage approved with both versions kept.
     login(page, server, "peserta1", PASSWORD)
     _open_rancangan_as_participant(page, server)
-    assert page.get_by_text("disetujui", exact=True).first.is_visible()
-    assert page.get_by_role("link", name="Versi 2").is_visible()
-    assert page.get_by_role("link", name="Versi 1").is_visible()
+    expect(page.get_by_text("disetujui", exact=True).first).to_be_visible()
+    expect(page.get_by_role("link", name="Versi 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Versi 1")).to_be_visible()
     page.get_by_role("link", name="Versi 1").click()
-    assert page.get_by_text("Rancangan versi pertama.").is_visible()
-    assert page.get_by_text(COMMENT).is_visible()
+    expect(page.get_by_text("Rancangan versi pertama.")).to_be_visible()
+    expect(page.get_by_text(COMMENT)).to_be_visible()
     check_page(page)
 
 
@@ -156,14 +157,14 @@ def test_every_other_project_page_passes_checks(project_server, page):
     page.get_by_label("Target tanggal").last.fill("2026-12-20")
     with page.expect_navigation():
         page.get_by_role("button", name="Tambah milestone").click()
-    assert page.get_by_text("SOP layanan daring ditetapkan").first.is_visible()
+    expect(page.get_by_text("SOP layanan daring ditetapkan").first).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Lembar konsultasi").click()
-    page.get_by_label("Tanggal").fill("2026-11-20")
+    page.get_by_label("Tanggal", exact=True).fill("2026-11-20")
     page.get_by_label("Topik").fill("Pembahasan rancangan dengan mentor")
     with page.expect_navigation():
         page.get_by_role("button", name="Catat konsultasi").click()
-    assert page.get_by_text("belum diparaf").is_visible()
+    expect(page.get_by_text("belum diparaf")).to_be_visible()
     check_page(page)
     page.goto(f"{server.url}/proyek/katalog")
     check_page(page)
@@ -177,7 +178,7 @@ def test_every_other_project_page_passes_checks(project_server, page):
     page.get_by_role("link", name="Lembar konsultasi").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Paraf").click()
-    assert page.get_by_text("Paraf diberikan.").is_visible()
+    expect(page.get_by_text("Paraf diberikan.")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Milestone", exact=True).first.click()
     with page.expect_navigation():
@@ -207,7 +208,7 @@ def test_every_other_project_page_passes_checks(project_server, page):
     check_page(page)
     page.goto(f"{server.url}/proyek/admin/")
     page.get_by_role("link", name=projects_demo.ANGKATAN_NAME, exact=True).click()
-    assert page.get_by_role("heading", name="Keputusan tertunda per reviewer").is_visible()
+    expect(page.get_by_role("heading", name="Keputusan tertunda per reviewer")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Jadwal tahap").click()
     check_page(page)
@@ -223,7 +224,7 @@ def test_every_other_project_page_passes_checks(project_server, page):
     page.get_by_label("1. Andi Pratama, S.T.").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Simpan susunan sesi").click()
-    assert page.get_by_text("Susunan sesi disimpan.").is_visible()
+    expect(page.get_by_text("Susunan sesi disimpan.")).to_be_visible()
     check_page(page)
     page.get_by_role("link", name="Halaman penilaian sesi").click()
     check_page(page)
