@@ -118,7 +118,7 @@ def seed(submit_rancangan: bool = True) -> None:
         services.set_due_dates(
             angkatan,
             {s.id: today + timedelta(days=d) for s, d in zip(stages, offsets, strict=False)},
-            by=peserta1,
+            by=_user("admin") or peserta1,
         )
     project = services.project_of(enrolment)
     if project is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from lms.errors import DomainError, StaleEdit
 from lms.extensions import db
@@ -173,7 +174,11 @@ def decide(submission_id: int):
 def sessions():
     """Seminar sessions I take part in (as penguji, mentor or coach)."""
     _queue_gate()
-    stmt = permissions.visible_sessions(current_user).order_by(SeminarSession.starts_at.desc())
+    stmt = (
+        permissions.visible_sessions(current_user)
+        .options(joinedload(SeminarSession.angkatan), joinedload(SeminarSession.stage))
+        .order_by(SeminarSession.starts_at.desc())
+    )
     page = db.paginate(stmt, per_page=current_app.config.get("PER_PAGE", 25), error_out=False)
     return render_template("reviews/sessions.html", page=page)
 

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms import storage
 from lms.courses.models import Enrolment
@@ -112,7 +113,15 @@ def index():
     }
     guided = None
     if not permissions.is_admin(current_user):
-        stmt = permissions.visible_projects(current_user).where(Enrolment.user_id != current_user.id)
+        stmt = (
+            permissions.visible_projects(current_user)
+            .where(Enrolment.user_id != current_user.id)
+            .options(
+                joinedload(Project.enrolment).options(
+                    joinedload(Enrolment.user), joinedload(Enrolment.angkatan)
+                )
+            )
+        )
         guided = db.paginate(
             stmt.order_by(Project.title), per_page=current_app.config["PER_PAGE"], error_out=False
         )

@@ -360,3 +360,29 @@ def test_demo_seed_puts_rancangan_in_mentor_and_coach_queues(app, runner):
         assert len(queue) == 1 and queue[0].project.enrolment.user.username == "peserta1"
         assert queue[0].stage.name == "Rancangan" and queue[0].state == SubmissionState.SUBMITTED
     assert db.session.scalar(select(func.count(StageSubmission.id))) == 1
+
+
+def test_mentor_project_list_is_bounded(app, client, login_as, count_queries):
+    world = project_world()
+    login_as(world.mentor)
+
+    def add(n):
+        for _ in range(n):
+            enrolment = Enrolment(
+                angkatan_id=world.angkatan.id, user_id=make_user(commit=False).id, mentor_id=world.mentor.id
+            )
+            db.session.add(enrolment)
+            db.session.flush()
+            db.session.add(Project(enrolment_id=enrolment.id, title=f"Proyek {enrolment.id}"))
+        db.session.commit()
+
+    client.get("/proyek/")
+    _fresh_request_state()
+    with count_queries() as few:
+        assert client.get("/proyek/").status_code == 200
+    add(30)
+    _fresh_request_state()
+    with count_queries() as many:
+        text = client.get("/proyek/").get_data(as_text=True)
+    assert few.count == many.count
+    assert "Halaman 1 dari 2" in text
