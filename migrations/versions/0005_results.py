@@ -1,7 +1,7 @@
 """results: assessment schemes and results, certificates, external JP and targets, pimpinan scopes, survey
 
 Revision ID: 0005
-Revises: 0003 (on the results branch; the lead re-chains it after 0004 at merge)
+Revises: 0004
 Create Date: 2026-11-22 08:42:47.274700
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
