@@ -23,9 +23,17 @@ from lms.courses.admin_views import bp as course_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.notifications.views import bp as notifications_bp
+from lms.projects import results_sources as project_results_sources
+from lms.projects.admin_views import bp as project_admin_bp
+from lms.projects.review_views import bp as reviews_bp
+from lms.projects.views import bp as projects_bp
+from lms.quizzes import results_sources as quiz_results_sources
 from lms.quizzes import services as quiz_services
 from lms.quizzes.admin_views import bp as quiz_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
+from lms.results.admin_views import bp as results_admin_bp
+from lms.results.views import bp as results_bp
 
 __all__ = ["create_app"]
 
@@ -123,6 +131,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_admin_bp)
     quiz_services.register_with_courses()
+    quiz_results_sources.register_with_results()
+    project_results_sources.register_with_results()
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_admin_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(project_admin_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, inspect, select
 
+from lms import worker
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
@@ -18,9 +19,11 @@ from lms.courses import services as course_services
 from lms.courses.models import Course
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
+from lms.projects import demo as projects_demo
 from lms.quizzes import demo as quizzes_demo
 from lms.quizzes import services as quiz_services
 from lms.quizzes.question_types import QUESTION_TYPES
+from lms.results import demo as results_demo
 from lms.scale import SCALE_PASSWORD, ScaleError, ScaleSizes, seed_scale
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
@@ -133,15 +136,16 @@ def import_questions(question_file: Path, course_slug: str, fmt: str | None, cat
 @lms_cli.command("finish-overdue")
 def finish_overdue() -> None:
     """Finish quiz attempts past their deadline plus grace with their saved answers (run every minute)."""
-    grace = int(current_app.config.get("QUIZ_GRACE_SECONDS", quiz_services.DEFAULT_GRACE_SECONDS))
-    count = 0
-    while True:  # small batches, one commit each: the write lock is never held for long
-        batch = quiz_services.finish_overdue(grace_seconds=grace, limit=50)
-        db.session.commit()
-        count += batch
-        if batch < 50:
-            break
+    count = worker.finish_overdue_attempts(current_app._get_current_object())
     click.echo(f"{count} percobaan kuis yang melewati batas waktu diselesaikan.")
+
+
+@lms_cli.command("worker")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between runs of the jobs.")
+@click.option("--once", is_flag=True, help="Run the jobs once and exit (tests, cron).")
+def run_worker(interval: float, once: bool) -> None:
+    """Run periodic jobs: send the email outbox, the daily overdue digest, purge sessions."""
+    worker.run_forever(current_app._get_current_object(), interval=interval, once=once, echo=click.echo)
 
 
 @lms_cli.command("has-data")
@@ -219,11 +223,17 @@ def seed_demo(force: bool) -> None:
     # Quizzes go into the demo course made by the courses seed (which must run before this line).
     quiz_note = quizzes_demo.seed()
     db.session.commit()
+    certificate = results_demo.seed()
+    db.session.commit()
+    projects_demo.seed()
+    db.session.commit()
     click.echo(f"Data demo siap. Akun demo (kata sandi sama untuk semua): {accounts_demo.DEMO_PASSWORD}")
     for username, user in users.items():
         click.echo(f"  {username:10} NIP {user.nip or '-'}  {user.full_name}")
     if quiz_note:
         click.echo(quiz_note)
+    if certificate is not None:
+        click.echo(f"Sertifikat demo peserta2: {certificate.number}, periksa di {certificate.verify_url}")
 
 
 def register(app: Flask) -> None:

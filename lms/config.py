@@ -92,6 +92,8 @@ def build_config(overrides: dict | None = None, environ: dict | None = None) -> 
         "INSTITUTION_NAME": env.get("LMS_INSTITUTION_NAME", "BPSDM Provinsi Demo"),
         "PUBLIC_BASE_URL": env.get("LMS_PUBLIC_BASE_URL", ""),
         "PER_PAGE": 25,
+        # A submission waiting this many days for a reviewer is marked overdue (queues, digest).
+        "REVIEW_OVERDUE_DAYS": int(env.get("LMS_REVIEW_OVERDUE_DAYS", "5")),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # Frames allowed for lesson videos (YouTube privacy mode and Vimeo).
         "CSP_FRAME_SRC": env.get(

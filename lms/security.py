@@ -15,7 +15,8 @@ def register(app: Flask) -> None:
             "style-src 'self'",
             "img-src 'self' data: https:",
             "media-src 'self' https:",
-            f"frame-src {frame_src}" if frame_src else "frame-src 'none'",
+            # 'self': the review page shows submitted PDFs inline from a permission-checked view.
+            f"frame-src 'self' {frame_src}".rstrip(),
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",

@@ -32,6 +32,8 @@ LAYER_OF = {
     "demo": "services",
     "gift": "services",
     "aiken": "services",
+    "results_sources": "services",
+    "packages": "services",
 }
 ALLOWED_SAME_FEATURE = {
     "models": {"models"},

@@ -152,3 +152,14 @@ def test_language_chosen_on_login_page_is_kept_after_login(i18n_app):
     r = client.post("/login", data={"login": "pilih-en", "password": PASSWORD})
     assert r.status_code == 302
     assert ">Log out<" in client.get("/").get_data(as_text=True)
+
+
+def test_catalog_passes_babels_own_checks():
+    """What `pybabel compile` (run by `make run` and `make test`) refuses must fail here too."""
+    english = _read(EN_PO)
+    problems = [
+        f"{message.id!r}: {'; '.join(str(e) for e in errors)}"
+        for message, errors in english.check()
+        if errors
+    ]
+    assert not problems, "\n".join(problems)

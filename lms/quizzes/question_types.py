@@ -124,7 +124,7 @@ class _ChoiceBase(QuestionType):
         for option in options:
             fraction = option.get("fraction")
             if not isinstance(fraction, int | float) or not -1 - EPSILON <= fraction <= 1 + EPSILON:
-                problems.append(str(_l("Bobot pilihan harus antara -100% dan 100%.")))
+                problems.append(str(_l("Bobot pilihan harus antara -100 dan 100 persen.")))
                 break
         return problems
 

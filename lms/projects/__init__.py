@@ -1,0 +1,1 @@
+"""Proyek perubahan: stages, submissions, versions, milestones, consultations, seminars, reviews."""

@@ -1,0 +1,271 @@
+"""Who may see and do what with projects. Each rule exists twice: ``can_<verb>(user, obj)`` for
+one object, and a query for list pages (``review_queue``), so a list never shows what the detail
+page would refuse.
+
+Mentor and coach are relations on the enrolment (``Enrolment.mentor_id`` / ``coach_id``); a
+penguji is a relation to the seminar sessions they are assigned to; admins see everything."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, select, true
+
+from lms.accounts.models import Role, User
+from lms.courses.models import Enrolment
+from lms.extensions import db
+from lms.projects.models import (
+    WAITING_STATES,
+    Consultation,
+    ConsultWith,
+    Decision,
+    Milestone,
+    Project,
+    Review,
+    SeminarExaminer,
+    SeminarSession,
+    SeminarSlot,
+    StageSubmission,
+    StageTemplate,
+    SubmissionFile,
+    SubmissionVersion,
+)
+
+
+def _authenticated(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_admin(user: User | None) -> bool:
+    """Admins manage programs' project data and see every project."""
+    return _authenticated(user) and user.has_role(Role.ADMIN)
+
+
+def is_examiner_of(user: User, enrolment_id: int, stage_id: int | None = None) -> bool:
+    """True when ``user`` is a penguji of a seminar session that includes this enrolment
+    (of the given stage, when ``stage_id`` is given)."""
+    stmt = (
+        select(SeminarSlot.id)
+        .join(SeminarExaminer, SeminarExaminer.session_id == SeminarSlot.session_id)
+        .where(SeminarSlot.enrolment_id == enrolment_id, SeminarExaminer.user_id == user.id)
+    )
+    if stage_id is not None:
+        stmt = stmt.join(SeminarSession, SeminarSession.id == SeminarSlot.session_id).where(
+            SeminarSession.stage_id == stage_id
+        )
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def relation_roles(user: User | None, enrolment: Enrolment, stage_id: int | None = None) -> set[str]:
+    """The relation roles ``user`` holds on ``enrolment``: peserta, mentor, coach, penguji."""
+    if not _authenticated(user):
+        return set()
+    roles = set()
+    if enrolment.user_id == user.id:
+        roles.add("peserta")
+    if enrolment.mentor_id == user.id:
+        roles.add("mentor")
+    if enrolment.coach_id == user.id:
+        roles.add("coach")
+    if is_examiner_of(user, enrolment.id, stage_id):
+        roles.add("penguji")
+    return roles
+
+
+def can_view_project(user: User | None, project: Project) -> bool:
+    """The participant, their mentor and coach, an assigned penguji, and admins."""
+    if not _authenticated(user):
+        return False
+    return is_admin(user) or bool(relation_roles(user, project.enrolment))
+
+
+def is_owner(user: User | None, project: Project) -> bool:
+    """The participant whose project it is."""
+    return _authenticated(user) and project.enrolment.user_id == user.id
+
+
+def can_start_project(user: User | None, enrolment: Enrolment) -> bool:
+    """A participant starts the project of their own enrolment in a program with a project."""
+    if not _authenticated(user) or enrolment.user_id != user.id:
+        return False
+    program = enrolment.angkatan.program
+    return program is not None and program.has_project
+
+
+def can_edit_project(user: User | None, project: Project) -> bool:
+    """Only the participant edits their project, its drafts, milestones and consultation log."""
+    return is_owner(user, project)
+
+
+def can_view_file(user: User | None, file: SubmissionFile) -> bool:
+    """Draft files: the participant only. Submitted files: whoever may see the project."""
+    project = file.submission.project
+    if file.version_id is None:
+        return is_owner(user, project)
+    return can_view_project(user, project)
+
+
+def required_roles_left(submission: StageSubmission, reviews: list[Review]) -> list[str]:
+    """Approver roles of the stage that have not approved the current version yet."""
+    current = {v.number: v.id for v in submission.versions}.get(submission.current_version_no)
+    approved = {r.role.value for r in reviews if r.version_id == current and r.decision == Decision.APPROVE}
+    return [role for role in submission.stage.approver_roles if role not in approved]
+
+
+def decision_roles(user: User | None, submission: StageSubmission, reviews: list[Review]) -> list[str]:
+    """The roles in which ``user`` may decide on the current version now (empty: may not)."""
+    if not _authenticated(user) or not submission.is_waiting:
+        return []
+    mine = relation_roles(user, submission.project.enrolment, submission.stage_id)
+    return [role for role in required_roles_left(submission, reviews) if role in mine]
+
+
+def can_view_review(user: User | None, submission: StageSubmission) -> bool:
+    """The review page: anyone who may see the project, except the participant (who has their
+    own stage page) — and only once something was submitted."""
+    if submission.current_version_no == 0 or is_owner(user, submission.project):
+        return False
+    return can_view_project(user, submission.project)
+
+
+def can_confirm_milestone(user: User | None, milestone: Milestone) -> bool:
+    """The mentor confirms milestones."""
+    return _authenticated(user) and milestone.project.enrolment.mentor_id == user.id
+
+
+def can_confirm_consultation(user: User | None, consultation: Consultation) -> bool:
+    """The mentor or coach the meeting was with gives the paraf."""
+    if not _authenticated(user):
+        return False
+    enrolment = consultation.project.enrolment
+    if consultation.with_role == ConsultWith.MENTOR:
+        return enrolment.mentor_id == user.id
+    return enrolment.coach_id == user.id
+
+
+def can_observe_attitude(user: User | None, enrolment: Enrolment) -> bool:
+    """Coach, mentor and admin fill attitude observation forms (not the participant)."""
+    if not _authenticated(user) or enrolment.user_id == user.id:
+        return False
+    return is_admin(user) or user.id in (enrolment.mentor_id, enrolment.coach_id)
+
+
+def can_view_session(user: User | None, session: SeminarSession) -> bool:
+    """A seminar session: its penguji, the mentors and coaches of its participants, admins."""
+    if not _authenticated(user):
+        return False
+    if is_admin(user) or any(e.user_id == user.id for e in session.examiners):
+        return True
+    return any(user.id in (s.enrolment.mentor_id, s.enrolment.coach_id) for s in session.slots)
+
+
+def seminar_scorer_role(user: User | None, slot: SeminarSlot) -> str | None:
+    """The role in which ``user`` scores this seminar slot: penguji, mentor or coach."""
+    if not _authenticated(user):
+        return None
+    if any(e.user_id == user.id for e in slot.session.examiners):
+        return "penguji"
+    if slot.enrolment.mentor_id == user.id:
+        return "mentor"
+    if slot.enrolment.coach_id == user.id:
+        return "coach"
+    return None
+
+
+def can_decide_outcome(user: User | None, slot: SeminarSlot) -> bool:
+    """The session's penguji (or an admin) record the outcome."""
+    if not _authenticated(user):
+        return False
+    return is_admin(user) or any(e.user_id == user.id for e in slot.session.examiners)
+
+
+def can_use_review_queue(user: User | None) -> bool:
+    """Role gate of /reviews: mentors, coaches, penguji and admins.
+
+    A global role is enough here, with no query (the nav asks on every page): enrolment and
+    seminar services only assign people who hold the matching role. What each reviewer sees in
+    the queue is still limited to their own assignments (``review_queue``)."""
+    if not _authenticated(user):
+        return False
+    return user.has_role(Role.ADMIN, Role.MENTOR, Role.COACH, Role.PENGUJI)
+
+
+# --- the same rules as queries, for list pages -----------------------------------------------
+
+
+def _approved_by(role: str):
+    """The current version of the submission was already approved in ``role``."""
+    return exists(
+        select(Review.id)
+        .join(SubmissionVersion, SubmissionVersion.id == Review.version_id)
+        .where(
+            Review.submission_id == StageSubmission.id,
+            Review.role == role,
+            Review.decision == Decision.APPROVE,
+            SubmissionVersion.number == StageSubmission.current_version_no,
+        )
+    )
+
+
+def _examiner_clause(user: User):
+    return exists(
+        select(SeminarSlot.id)
+        .join(SeminarExaminer, SeminarExaminer.session_id == SeminarSlot.session_id)
+        .join(SeminarSession, SeminarSession.id == SeminarSlot.session_id)
+        .where(
+            SeminarSlot.enrolment_id == Enrolment.id,
+            SeminarExaminer.user_id == user.id,
+            SeminarSession.stage_id == StageSubmission.stage_id,
+        )
+    )
+
+
+def review_queue(user: User):
+    """Submissions waiting for ``user``'s decision: participants assigned to them, in a role the
+    stage needs, not yet approved in that role on the current version. Admins see every waiting
+    submission. Joined: StageSubmission, Project, Enrolment, StageTemplate (for filters)."""
+    stmt = (
+        select(StageSubmission)
+        .join(Project, Project.id == StageSubmission.project_id)
+        .join(Enrolment, Enrolment.id == Project.enrolment_id)
+        .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
+        .where(StageSubmission.state.in_(WAITING_STATES))
+    )
+    if is_admin(user):
+        return stmt.where(true())
+    clause = or_(
+        and_(Enrolment.mentor_id == user.id, StageTemplate.approve_mentor, ~_approved_by("mentor")),
+        and_(Enrolment.coach_id == user.id, StageTemplate.approve_coach, ~_approved_by("coach")),
+        and_(StageTemplate.approve_penguji, _examiner_clause(user), ~_approved_by("penguji")),
+    )
+    return stmt.where(clause)
+
+
+def visible_projects(user: User):
+    """Projects ``user`` may open: their own, assigned participants', examined ones; admins all."""
+    stmt = select(Project).join(Enrolment, Enrolment.id == Project.enrolment_id)
+    if is_admin(user):
+        return stmt
+    examined = select(SeminarSlot.enrolment_id).join(
+        SeminarExaminer, SeminarExaminer.session_id == SeminarSlot.session_id
+    )
+    return stmt.where(
+        or_(
+            Enrolment.user_id == user.id,
+            Enrolment.mentor_id == user.id,
+            Enrolment.coach_id == user.id,
+            Enrolment.id.in_(examined.where(SeminarExaminer.user_id == user.id)),
+        )
+    )
+
+
+def visible_sessions(user: User):
+    """Seminar sessions ``user`` takes part in as penguji, or as mentor/coach of a participant."""
+    stmt = select(SeminarSession)
+    if is_admin(user):
+        return stmt
+    as_examiner = select(SeminarExaminer.session_id).where(SeminarExaminer.user_id == user.id)
+    as_guide = (
+        select(SeminarSlot.session_id)
+        .join(Enrolment, Enrolment.id == SeminarSlot.enrolment_id)
+        .where(or_(Enrolment.mentor_id == user.id, Enrolment.coach_id == user.id))
+    )
+    return stmt.where(or_(SeminarSession.id.in_(as_examiner), SeminarSession.id.in_(as_guide)))

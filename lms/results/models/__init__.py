@@ -1,0 +1,44 @@
+"""Results models, one module per concept; import them from here (``lms.results.models``)."""
+
+from lms.results.models.assessment import (
+    AssessmentScheme,
+    AuditEntry,
+    ManualScore,
+    Outcome,
+    ParticipantResult,
+    PredicateBand,
+    SchemeComponent,
+)
+from lms.results.models.certificates import (
+    Certificate,
+    CertificateKind,
+    CertificateSequence,
+    CertificateSettings,
+    CertificateStatus,
+)
+from lms.results.models.jp import ExternalStatus, ExternalTraining, JpTarget
+from lms.results.models.scopes import PimpinanScope
+from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipation, SurveyResponse
+
+__all__ = [
+    "AssessmentScheme",
+    "AuditEntry",
+    "Certificate",
+    "CertificateKind",
+    "CertificateSequence",
+    "CertificateSettings",
+    "CertificateStatus",
+    "ExternalStatus",
+    "ExternalTraining",
+    "JpTarget",
+    "ManualScore",
+    "Outcome",
+    "ParticipantResult",
+    "PimpinanScope",
+    "PredicateBand",
+    "SchemeComponent",
+    "SurveyAnswer",
+    "SurveyItem",
+    "SurveyParticipation",
+    "SurveyResponse",
+]

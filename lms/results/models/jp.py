@@ -1,0 +1,100 @@
+"""The results side of the JP ledger: external training recorded by the person (verified by an
+admin before it counts) and the yearly JP targets per instansi and employee class.
+
+The ledger itself is ``lms.courses.models.JpRecord``; a verified external training writes one row
+there (source ``external``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import EmployeeClass, Instansi, User
+from lms.extensions import db
+from lms.models_base import UTCDateTime, str_enum, utcnow
+
+
+class ExternalStatus(enum.StrEnum):
+    """pending -> verified | rejected; rejected -> pending (corrected and sent again)."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ExternalTraining(db.Model):
+    """Training taken outside Pelita, with its certificate; counts only once verified."""
+
+    __tablename__ = "external_trainings"
+    __table_args__ = (
+        CheckConstraint("jp > 0 AND jp <= 2000", name="jp_range"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        CheckConstraint("status = 'pending' OR reviewed_at IS NOT NULL", name="reviewed_has_date"),
+        Index("ix_external_trainings_status_submitted", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    organizer: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    jp: Mapped[int] = mapped_column(Integer)
+    file_key: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_mime: Mapped[str] = mapped_column(String(120))
+    file_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ExternalStatus] = mapped_column(
+        str_enum(ExternalStatus, "external_status", 12), default=ExternalStatus.PENDING, index=True
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<ExternalTraining {self.id} {self.title!r} {self.status}>"
+
+
+_DEFAULT_ROW = text("instansi_id IS NULL")
+
+
+class JpTarget(db.Model):
+    """The yearly JP target of an employee class, for one instansi or (instansi NULL) the default."""
+
+    __tablename__ = "jp_targets"
+    __table_args__ = (
+        UniqueConstraint("instansi_id", "employee_class"),
+        # One default per employee class (NULLs are distinct in a unique constraint).
+        Index(
+            "uq_jp_targets_default_class",
+            "employee_class",
+            unique=True,
+            sqlite_where=_DEFAULT_ROW,
+            postgresql_where=_DEFAULT_ROW,
+        ),
+        CheckConstraint("target_jp >= 0 AND target_jp <= 2000", name="target_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
+    employee_class: Mapped[EmployeeClass] = mapped_column(str_enum(EmployeeClass, "jp_target_class", 10))
+    target_jp: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    instansi: Mapped[Instansi | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<JpTarget instansi={self.instansi_id} {self.employee_class} {self.target_jp}>"

@@ -1,0 +1,53 @@
+"""Pagination of rows already in memory (dashboard panels, results tables), with the same
+attributes as Flask-SQLAlchemy's pagination so the ``pager`` macro renders it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+
+@dataclass
+class RowsPage:
+    """One page of ``rows``: ``items``, ``page``, ``pages``, ``total`` and prev/next helpers."""
+
+    rows: list
+    page: int = 1
+    per_page: int = 50
+
+    def __post_init__(self) -> None:
+        self.page = max(1, min(self.page, self.pages))
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def items(self) -> list:
+        start = (self.page - 1) * self.per_page
+        return self.rows[start : start + self.per_page]
+
+    @property
+    def first(self) -> int:
+        """1-based index of the first item on this page (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
