@@ -41,6 +41,11 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server at {url} did not come up in {timeout}s")
 
 
+# Benchmarks log in hundreds of accounts from one address; the per-IP login limit (10 failed
+# logins a minute) only counts failures, but a mistyped run should not lock itself out.
+BENCH_ENV = {"LMS_LOGIN_LIMIT": "100000 per minute"}
+
+
 @contextmanager
 def serve(
     app_path: str = "app:app",
@@ -48,25 +53,38 @@ def serve(
     workers: int = 2,
     port: int | None = None,
     extra_args: list[str] | None = None,
+    access_log: str | None = None,
 ):
-    """Run gunicorn as `make run` does, yield its base URL, and stop it afterwards."""
+    """Run gunicorn as `make run` does (gunicorn.conf.py, sync workers), on 127.0.0.1 only.
+
+    Yields (base URL, process). The access log goes to ``access_log`` (default: nowhere, so the
+    terminal stays readable); errors go to stderr.
+    """
     port = port or free_port()
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **BENCH_ENV, **(env or {})}
     cmd = [
         GUNICORN,
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
         "-w",
         str(workers),
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        "--access-logfile",
+        access_log or "/dev/null",
+        # Method, path, status and the time the worker spent on the request (ms): compared with
+        # the client's latency it separates time in the app from time queued for a worker.
+        "--access-logformat",
+        '%(h)s "%(r)s" %(s)s %(M)s',
         *(extra_args or []),
         app_path,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + ("/healthz" if app_path == "app:app" else "/"))
+        wait_http(base + ("/healthz" if app_path == "app:app" else "/"), timeout=60)
         yield base, proc
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -118,6 +136,59 @@ def rss_mb(pid: int) -> float:
     except FileNotFoundError:
         pass
     return 0.0
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL as Pelita's config normalises it (postgresql:// -> postgresql+psycopg://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def flask(
+    args: list[str], database_url: str, check: bool = True, env_extra: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run a `flask ...` command of this checkout against ``database_url``."""
+    env = {**os.environ, **(env_extra or {}), "FLASK_APP": "app.py", "DATABASE_URL": database_url}
+    return subprocess.run(
+        [str(Path(PYTHON).parent / "flask"), *args],
+        cwd=ROOT,
+        env=env,
+        check=check,
+        capture_output=not check,
+        text=True,
+    )
+
+
+def default_sqlite_url(name: str) -> str:
+    """A SQLite database file under instance/bench/ of this checkout."""
+    folder = ROOT / "instance" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / name}"
+
+
+def machine_note() -> str:
+    """One line about the machine, printed next to every figure."""
+    cpus = os.cpu_count()
+    try:
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    return f"{cpus} cores (shared with the load generator and other work), load average {load}"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux /proc), in seconds."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def worker_pids(master_pid: int) -> list[int]:
