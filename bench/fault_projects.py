@@ -15,10 +15,6 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from lms.notifications.models import OutboxEmail, OutboxStatus
-from lms.projects import demo as project_demo
-from lms.projects import services as project_services
-from lms.projects.models import Review, StageSubmission, SubmissionFile
 from sqlalchemy import func, select
 
 from bench.common import ROOT, flask, free_port, login_cookie, serve, sqlalchemy_url
@@ -27,6 +23,10 @@ from lms.accounts.models import User
 from lms.courses.models import Angkatan, Enrolment
 from lms.extensions import db
 from lms.models_base import utcnow
+from lms.notifications.models import OutboxEmail, OutboxStatus
+from lms.projects import demo as project_demo
+from lms.projects import services as project_services
+from lms.projects.models import Review, StageSubmission, SubmissionFile
 
 DEMO_PASSWORD = "pelita-demo-2026"  # noqa: S105 - the published demo password
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -7,12 +7,15 @@ instead of waiting for the busy timeout; an immediate transaction takes the writ
 and therefore waits its turn.
 
 Read-only requests (GET and HEAD) begin deferred so that many readers run side by side under WAL.
-A GET view that must write calls :func:`write_intent` before its first query.
+A GET view that writes is decorated with :func:`writes` (below its route decorator): the flag is
+read from the matched endpoint, so even the login-session lookup that runs before the view body
+begins IMMEDIATE. (A deferred read transaction that later writes is refused at once with
+"database is locked" when another process wrote in between: no busy timeout applies.)
 """
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -22,8 +25,16 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def writes(view):
+    """Mark a GET view that writes, so SQLite begins its transactions IMMEDIATE from the first
+    statement of the request. Place it directly below the route decorator."""
+    view._pelita_writes = True
+    return view
+
+
 def write_intent() -> None:
-    """Declare that the current request will write, so SQLite begins IMMEDIATE."""
+    """Declare that the current request will write from now on (only for transactions that begin
+    after this call; prefer :func:`writes`, which covers the whole request)."""
     if has_request_context():
         g._sqlite_write_intent = True
 
@@ -33,7 +44,10 @@ def _wants_immediate() -> bool:
         return True  # CLI commands, workers and tests write
     if getattr(g, "_sqlite_write_intent", False):
         return True
-    return request.method not in _READ_METHODS
+    if request.method not in _READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "_pelita_writes", False))
 
 
 def configure_engine(engine: Engine) -> None:

@@ -8,6 +8,7 @@ import threading
 from sqlalchemy import select
 
 from lms.accounts.models import Instansi
+from lms.database import _wants_immediate
 from lms.extensions import db
 
 
@@ -44,3 +45,15 @@ def test_concurrent_read_then_write_transactions_all_succeed(app):
     assert errors == []
     db.session.expire_all()
     assert db.session.get(Instansi, inst_id).code == str(threads_n * per_thread)
+
+
+def test_get_views_that_write_begin_immediate_from_the_first_statement(app):
+    """The lesson page records progress on GET: its whole request, including the login-session
+    lookup before the view body, must begin IMMEDIATE (a deferred read that later writes is
+    refused at once with "database is locked" when another worker wrote in between)."""
+    with app.test_request_context("/kursus/contoh/pelajaran/1"):
+        assert _wants_immediate() is True
+    with app.test_request_context("/kursus/"):
+        assert _wants_immediate() is False  # the catalogue only reads
+    with app.test_request_context("/kursus/", method="POST"):
+        assert _wants_immediate() is True

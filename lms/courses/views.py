@@ -26,7 +26,7 @@ from lms import storage
 from lms.courses import permissions, services
 from lms.courses.forms import CatalogueSearchForm, DoneForm, SelfEnrolForm, options
 from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
-from lms.database import write_intent
+from lms.database import writes
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -196,11 +196,11 @@ def _locked_response(course: Course, module: Module):
 
 
 @bp.get("/kursus/<slug>/pelajaran/<int:lesson_id>")
+@writes
 @login_required
 def lesson(slug: str, lesson_id: int):
     """A lesson with previous/next and a way to mark it done. Opening a text lesson completes it
     (reading is what it asks), so this GET writes: it renders, then commits once."""
-    write_intent()
     lesson = _lesson_or_404(slug, lesson_id)
     course = lesson.module.course
     is_author = permissions.can_author(current_user)

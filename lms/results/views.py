@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from lms import storage
 from lms.accounts.models import Instansi, UnitKerja
 from lms.courses.models import Angkatan, Course, CourseCompletion
-from lms.database import write_intent
+from lms.database import writes
 from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.results import permissions, services
@@ -316,7 +316,7 @@ def _survey_page(angkatan: Angkatan | None, course: Course | None):
     form = SurveyForm()
     if services.has_answered(current_user, angkatan=angkatan, course=course):
         return render_template("results/survey.html", title=title, answered=True, form=form)
-    # The default items are created on first use (hence write_intent() in the views).
+    # The default items are created on first use (hence @writes on the views).
     items = services.survey_items()
     db.session.commit()  # keeps default items created on first use
     answers: dict[int, int] = {}
@@ -354,19 +354,19 @@ def _survey_page(angkatan: Angkatan | None, course: Course | None):
 
 
 @bp.route("/evaluasi/angkatan/<int:angkatan_id>", methods=["GET", "POST"])
+@writes
 @login_required
 def survey_angkatan(angkatan_id: int):
     """Answer the satisfaction survey of an angkatan (once, anonymously)."""
-    write_intent()
     angkatan = db.get_or_404(Angkatan, angkatan_id)
     return _survey_page(angkatan, None)
 
 
 @bp.route("/evaluasi/kursus/<int:course_id>", methods=["GET", "POST"])
+@writes
 @login_required
 def survey_course(course_id: int):
     """Answer the satisfaction survey of a completed self-paced course (once, anonymously)."""
-    write_intent()
     course = db.get_or_404(Course, course_id)
     return _survey_page(None, course)
 

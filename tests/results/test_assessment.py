@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from lms.courses.models import EnrolmentStatus
+from lms.courses.models import EnrolmentStatus, JpRecord, JpSource
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.results import services
@@ -308,3 +308,25 @@ def test_results_table_ranks_and_exports(app):
     assert columns[:4] == ["Peringkat", "NDH", "Nama", "NIP"] and "Kehadiran (100%)" in columns
     assert rows[0][:3] == [1, 2, "B"] and rows[0][5] == 95.0 and rows[0][6] == "Sangat Memuaskan"
     assert db.session.scalar(select(func.count(ParticipantResult.id))) == 3
+
+
+def test_passing_outcome_credits_the_program_jp_once_and_a_later_failure_takes_it_back(app):
+    admin = admin_user()
+    program = make_results_program(jp=830)
+    make_results_scheme(program)
+    angkatan = make_results_angkatan(program)
+    e = enrol_in_results(angkatan)
+
+    def program_jp():
+        return db.session.scalars(
+            select(JpRecord.jp).where(JpRecord.user_id == e.user_id, JpRecord.source == JpSource.PROGRAM)
+        ).all()
+
+    result = services.set_outcome(e, Outcome.LULUS, "", admin)
+    assert program_jp() == [830]
+    result = services.set_outcome(
+        e, Outcome.LULUS_PERBAIKAN, "", admin, expected_version=result.outcome_version
+    )
+    assert program_jp() == [830]  # still once
+    services.set_outcome(e, Outcome.TIDAK_LULUS, "", admin, expected_version=result.outcome_version)
+    assert program_jp() == []

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus, Program
+from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus, JpRecord, JpSource, Program
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -37,6 +37,7 @@ from lms.results.models import (
     SchemeComponent,
 )
 from lms.results.services import audit
+from lms.results.services import jp as jp_ledger
 
 ScoreFn = Callable[[list[int]], dict[int, float | None]]
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -660,7 +661,31 @@ def set_outcome(
         data={"from": old.value if old else None, "to": new.value if new else None},
         reason=result.outcome_note,
     )
+    _credit_program_jp(enrolment, passing=bool(new and new.passing))
     return result
+
+
+def _credit_program_jp(enrolment: Enrolment, passing: bool) -> None:
+    """A passing outcome credits the program's JP to the participant's ledger, once per angkatan
+    (source "program", source id = the angkatan); a later non-passing outcome takes it back."""
+    angkatan, program = enrolment.angkatan, enrolment.angkatan.program
+    if passing and program is not None and program.jp > 0:
+        jp_ledger.credit_jp(
+            enrolment.user,
+            JpSource.PROGRAM,
+            angkatan.id,
+            f"{program.name}: {angkatan.name}",
+            program.jp,
+            utcnow(),
+        )
+    elif not passing:
+        db.session.execute(
+            JpRecord.__table__.delete().where(
+                JpRecord.user_id == enrolment.user_id,
+                JpRecord.source == JpSource.PROGRAM,
+                JpRecord.source_id == angkatan.id,
+            )
+        )
 
 
 # --- the results table ------------------------------------------------------------------------
