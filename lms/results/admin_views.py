@@ -894,7 +894,7 @@ def angkatan_dashboard(angkatan_id: int):
     return render_template(
         "results/admin/dashboard.html",
         subject=subject,
-        built=dashboards.build("angkatan", subject),
+        built=dashboards.build("angkatan", subject, PANEL_PREVIEW_ROWS),
         preview=PANEL_PREVIEW_ROWS,
     )
 
@@ -905,8 +905,10 @@ def angkatan_panel(angkatan_id: int, key: str):
     """One angkatan dashboard panel with all its rows, paginated."""
     subject = _angkatan_subject(angkatan_id)
     panel = dashboards.panel("angkatan", key) or abort(404)
-    data = panel.fn(subject)
-    page = RowsPage(data.rows, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS)
+    data, page_no = dashboards.build_page(
+        panel, subject, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS
+    )
+    page = RowsPage(data.rows, page_no, PANEL_PAGE_ROWS, total_rows=data.total)
     return render_template(
         "results/panel.html",
         panel=panel,

@@ -425,7 +425,7 @@ def staff_dashboard(instansi_id: int):
     return render_template(
         "results/staff_dashboard.html",
         subject=subject,
-        built=dashboards.build("instansi", subject),
+        built=dashboards.build("instansi", subject, PANEL_PREVIEW_ROWS),
         units=subject.instansi.units,
         unit_locked=unit_locked,
         preview=PANEL_PREVIEW_ROWS,
@@ -438,8 +438,10 @@ def staff_panel(instansi_id: int, key: str):
     """One panel of the staff dashboard with all its rows, paginated."""
     subject = _staff_subject(instansi_id)
     panel = dashboards.panel("instansi", key) or abort(404)
-    data = panel.fn(subject)
-    page = RowsPage(data.rows, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS)
+    data, page_no = dashboards.build_page(
+        panel, subject, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS
+    )
+    page = RowsPage(data.rows, page_no, PANEL_PAGE_ROWS, total_rows=data.total)
     return render_template(
         "results/panel.html",
         panel=panel,

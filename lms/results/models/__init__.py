@@ -16,6 +16,7 @@ from lms.results.models.certificates import (
     CertificateSettings,
     CertificateStatus,
 )
+from lms.results.models.dashboard_indexes import ix_lesson_progress_done
 from lms.results.models.jp import ExternalStatus, ExternalTraining, JpTarget
 from lms.results.models.scopes import PimpinanScope
 from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipation, SurveyResponse
@@ -38,6 +39,7 @@ __all__ = [
     "PredicateBand",
     "SchemeComponent",
     "SurveyAnswer",
+    "ix_lesson_progress_done",
     "SurveyItem",
     "SurveyParticipation",
     "SurveyResponse",
