@@ -19,6 +19,7 @@ from lms.results.models.certificates import (
 from lms.results.models.dashboard_indexes import ix_lesson_progress_done
 from lms.results.models.jp import ExternalStatus, ExternalTraining, JpTarget
 from lms.results.models.scopes import PimpinanScope
+from lms.results.models.snapshots import DashboardSnapshot
 from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipation, SurveyResponse
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CertificateSequence",
     "CertificateSettings",
     "CertificateStatus",
+    "DashboardSnapshot",
     "ExternalStatus",
     "ExternalTraining",
     "JpTarget",

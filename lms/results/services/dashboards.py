@@ -109,10 +109,17 @@ class PanelData:
 
 @dataclass(frozen=True)
 class Panel:
+    """A registered panel. ``fn(subject)`` computes and renders it live. A panel registered with
+    ``compute(subject) -> dict`` (JSON: numbers, ids, keys, data; no translated text) and
+    ``render(payload, subject) -> PanelData`` (labels in the viewer's language) can also be kept
+    in a dashboard snapshot; a panel with only ``fn`` is computed on every view."""
+
     scope: str
     key: str
     title: str
     fn: Callable[..., PanelData]
+    compute: Callable[..., dict] | None = None
+    render: Callable[..., PanelData] | None = None
 
 
 @dataclass
@@ -141,12 +148,34 @@ class InstansiSubject:
 _PANELS: dict[str, dict[str, Panel]] = {scope: {} for scope in SCOPES}
 
 
-def register_dashboard_panel(scope: str, key: str, title: str, fn: Callable[..., PanelData]) -> None:
+def register_dashboard_panel(
+    scope: str,
+    key: str,
+    title: str,
+    fn: Callable[..., PanelData] | None = None,
+    *,
+    compute: Callable[..., dict] | None = None,
+    render: Callable[..., PanelData] | None = None,
+) -> None:
     """Add (or replace) a panel. ``scope`` is "angkatan" or "instansi"; ``fn(subject)`` returns
-    :class:`PanelData` in a bounded number of queries. Panels show in registration order."""
+    :class:`PanelData` in a bounded number of queries. Or give ``compute(subject)`` (a JSON-able
+    dict without translated text, bounded queries, honouring ``subject.window``) and
+    ``render(payload, subject)`` (no queries): the dashboard then stores the payload in its
+    snapshot. Panels show in registration order."""
     if scope not in SCOPES:
         raise ValueError(f"unknown dashboard scope {scope!r}")
-    _PANELS[scope][key] = Panel(scope=scope, key=key, title=title, fn=fn)
+    if fn is None:
+        if compute is None or render is None:
+            raise ValueError("a panel needs fn, or compute and render")
+        fn = _composed(compute, render)
+    _PANELS[scope][key] = Panel(scope=scope, key=key, title=title, fn=fn, compute=compute, render=render)
+
+
+def _composed(compute, render):
+    def fn(subject):
+        return render(compute(subject), subject)
+
+    return fn
 
 
 def unregister_dashboard_panel(scope: str, key: str) -> None:
@@ -205,11 +234,15 @@ def _enrolment_counts(subject: AngkatanSubject) -> dict[EnrolmentStatus, int]:
     return subject.cache["enrolment_counts"]
 
 
-def enrolment_panel(subject: AngkatanSubject) -> PanelData:
-    """Participants by enrolment status."""
+def enrolment_compute(subject: AngkatanSubject) -> dict:
     counts = _enrolment_counts(subject)
+    return {"counts": [counts.get(s, 0) for s in EnrolmentStatus]}
+
+
+def enrolment_render(payload: dict, subject: AngkatanSubject) -> PanelData:
+    """Participants by enrolment status."""
     labels = [str(ENROLMENT_LABELS[s]) for s in EnrolmentStatus]
-    values = [counts.get(s, 0) for s in EnrolmentStatus]
+    values = payload["counts"]
     rows = [[label, value] for label, value in zip(labels, values, strict=True)]
     rows.append([_("Jumlah"), sum(values)])
     return PanelData(
@@ -257,7 +290,7 @@ def _participant_ids_stmt(angkatan_id: int):
     return select(Enrolment.user_id).where(Enrolment.angkatan_id == _inline(angkatan_id), _not_withdrawn())
 
 
-def progress_panel(subject: AngkatanSubject) -> PanelData:
+def progress_compute(subject: AngkatanSubject) -> dict:
     """How far participants are through the required lessons of the angkatan's courses.
 
     Two queries whatever the size of the angkatan: the number of required lessons, then the
@@ -317,8 +350,13 @@ def progress_panel(subject: AngkatanSubject) -> PanelData:
         counts = {labels[int(b)]: int(c) for b, c in rows}
     else:
         counts = {labels[0]: _participant_count(subject)}
-    values = [counts.get(label, 0) for label in labels]
-    note = "" if total else _("Kursus angkatan ini belum memiliki pelajaran wajib yang terbit.")
+    return {"required": total, "counts": [counts.get(label, 0) for label in labels]}
+
+
+def progress_render(payload: dict, subject: AngkatanSubject) -> PanelData:
+    labels = [label for _low, _high, label in PROGRESS_BUCKETS]
+    values = payload["counts"]
+    note = "" if payload["required"] else _("Kursus angkatan ini belum memiliki pelajaran wajib yang terbit.")
     return PanelData(
         columns=[_("Pelajaran wajib selesai"), _("Peserta")],
         rows=[[label, value] for label, value in zip(labels, values, strict=True)],
@@ -327,7 +365,7 @@ def progress_panel(subject: AngkatanSubject) -> PanelData:
     )
 
 
-def completion_panel(subject: AngkatanSubject) -> PanelData:
+def completion_compute(subject: AngkatanSubject) -> dict:
     """Per course of the angkatan: how many participants completed it."""
     angkatan = subject.angkatan
     course_ids = _angkatan_course_ids(angkatan, subject.cache)
@@ -342,12 +380,18 @@ def completion_panel(subject: AngkatanSubject) -> PanelData:
             .group_by(CourseCompletion.course_id)
         ).all()
     )
-    participants = _participant_count(subject)
+    return {
+        "participants": _participant_count(subject),
+        "courses": [[cid, titles.get(cid, "-"), int(done.get(cid, 0))] for cid in course_ids],
+    }
+
+
+def completion_render(payload: dict, subject: AngkatanSubject) -> PanelData:
+    participants = payload["participants"]
     rows = []
-    for course_id in course_ids:
-        n = int(done.get(course_id, 0))
+    for _course_id, title, n in payload["courses"]:
         pct = round(100 * n / participants, 1) if participants else 0.0
-        rows.append([titles.get(course_id, "-"), n, participants, pct])
+        rows.append([title, n, participants, pct])
     return PanelData(
         columns=[_("Kursus"), _("Selesai"), _("Peserta"), _("Persen")],
         rows=rows,
@@ -418,40 +462,61 @@ def _jp_status_counts(people, cache: dict) -> dict[int, int]:
     return cache["jp_status_counts"]
 
 
-def _target_chart(counts: dict[int, int], labels: dict[int, str], year: int) -> Chart:
-    order = [JP_REACHED, JP_BEHIND, JP_NO_TARGET]
+_JP_ORDER = (JP_REACHED, JP_BEHIND, JP_NO_TARGET)
+
+
+def _target_chart(counts: list[int], labels: dict[int, str], year: int) -> Chart:
+    """``counts``: people reached, behind and without a target, in that order."""
     return Chart(
         _("Capaian target JP tahun %(year)s", year=year),
-        [labels[s] for s in order],
-        [counts.get(s, 0) for s in order],
+        [labels[s] for s in _JP_ORDER],
+        list(counts),
         _("orang"),
     )
 
 
-def jp_angkatan_panel(subject: AngkatanSubject) -> PanelData:
+def _number(value):
+    """A target as JSON: an int (or a float if fractional), None stays None."""
+    if value is None:
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def jp_angkatan_compute(subject: AngkatanSubject) -> dict:
     """Participants' JP this year against their yearly target: the chart from one GROUP BY,
     the table (by name) only for the rows in ``subject.window``."""
     people = _jp_people(_participant_ids_stmt(subject.angkatan.id), subject.year)
     counts = _jp_status_counts(people, subject.cache)
-    labels = _jp_status_labels()
     stmt = select(people.c.full_name, people.c.nip, people.c.jp, people.c.target, people.c.status).order_by(
         people.c.full_name, people.c.user_id
     )
-    pretty = nip_rules.pretty
-    table = [
-        [name, pretty(nip), int(jp), target if target is not None else "", labels[status]]
+    rows = [
+        [name, nip, int(jp), _number(target), int(status)]
         for name, nip, jp, target, status in db.session.execute(_apply_window(stmt, subject.window))
     ]
+    return {"year": subject.year, "counts": [counts.get(s, 0) for s in _JP_ORDER], "rows": rows}
+
+
+def jp_angkatan_render(payload: dict, subject: AngkatanSubject) -> PanelData:
+    labels = _jp_status_labels()
+    pretty = nip_rules.pretty
+    year = payload["year"]
+    table = [
+        [name, pretty(nip), jp, target if target is not None else "", labels[status]]
+        for name, nip, jp, target, status in payload["rows"]
+    ]
     return PanelData(
-        columns=[_("Nama"), _("NIP"), _("JP %(year)s", year=subject.year), _("Target"), _("Status")],
+        columns=[_("Nama"), _("NIP"), _("JP %(year)s", year=year), _("Target"), _("Status")],
         rows=table,
-        chart=_target_chart(counts, labels, subject.year),
-        total=sum(counts.values()),
+        chart=_target_chart(payload["counts"], labels, year),
+        total=sum(payload["counts"]),
     )
 
 
-def predicate_panel(subject: AngkatanSubject) -> PanelData:
-    """Final predicates of the angkatan (in the order of the scheme's bands)."""
+def predicate_compute(subject: AngkatanSubject) -> dict:
+    """Final predicates of the angkatan (in the order of the scheme's bands; the bands' labels
+    are the scheme's data, not translated)."""
     angkatan = subject.angkatan
     counts = dict(
         db.session.execute(
@@ -466,11 +531,19 @@ def predicate_panel(subject: AngkatanSubject) -> PanelData:
     scheme = assessment.scheme_for_angkatan(angkatan) if angkatan.program_id else None
     labels = [b.label for b in scheme.bands] if scheme else []
     labels += [p for p in counts if p and p not in labels]
-    values = [int(counts.get(label, 0)) for label in labels]
+    return {
+        "has_scheme": scheme is not None,
+        "labels": labels,
+        "values": [int(counts.get(label, 0)) for label in labels],
+        "incomplete": int(counts.get(None, 0)),
+    }
+
+
+def predicate_render(payload: dict, subject: AngkatanSubject) -> PanelData:
+    labels, values = payload["labels"], payload["values"]
     rows = [[label, value] for label, value in zip(labels, values, strict=True)]
-    incomplete = int(counts.get(None, 0))
-    rows.append([_("Belum lengkap"), incomplete])
-    note = "" if scheme else _("Belum ada skema penilaian untuk angkatan ini.")
+    rows.append([_("Belum lengkap"), payload["incomplete"]])
+    note = "" if payload["has_scheme"] else _("Belum ada skema penilaian untuk angkatan ini.")
     return PanelData(
         columns=[_("Predikat"), _("Peserta")],
         rows=rows,
@@ -479,7 +552,7 @@ def predicate_panel(subject: AngkatanSubject) -> PanelData:
     )
 
 
-def outcome_panel(subject: AngkatanSubject) -> PanelData:
+def outcome_compute(subject: AngkatanSubject) -> dict:
     """The admin's outcomes (lulus, lulus dengan perbaikan, ditunda, tidak lulus)."""
     counts = dict(
         db.session.execute(
@@ -488,10 +561,17 @@ def outcome_panel(subject: AngkatanSubject) -> PanelData:
             .group_by(ParticipantResult.outcome)
         ).all()
     )
+    return {
+        "values": [int(counts.get(o, 0)) for o in assessment.Outcome],
+        "undecided": int(counts.get(None, 0)),
+    }
+
+
+def outcome_render(payload: dict, subject: AngkatanSubject) -> PanelData:
     labels = [assessment.outcome_label(o) for o in assessment.Outcome]
-    values = [int(counts.get(o, 0)) for o in assessment.Outcome]
+    values = payload["values"]
     rows = [[label, value] for label, value in zip(labels, values, strict=True)]
-    rows.append([_("Belum diputuskan"), int(counts.get(None, 0))])
+    rows.append([_("Belum diputuskan"), payload["undecided"]])
     return PanelData(
         columns=[_("Keputusan"), _("Peserta")],
         rows=rows,
@@ -543,24 +623,37 @@ def _jp_totals(per_unit: dict[int | None, dict[int, int]]) -> dict[int, int]:
     return totals
 
 
-def jp_units_panel(subject: InstansiSubject) -> PanelData:
-    """Per unit: staff who reached this year's JP target and who did not."""
+def jp_units_compute(subject: InstansiSubject) -> dict:
+    """Per unit: staff who reached this year's JP target and who did not. A unit's name is
+    None for staff without a unit (or with one outside the instansi)."""
     per_unit = _jp_unit_status_counts(subject)
     units = _unit_names(subject.instansi.id, subject.cache)
+    return {
+        "year": subject.year,
+        "units": [
+            [unit_id, units.get(unit_id), [counts.get(s, 0) for s in _JP_ORDER]]
+            for unit_id, counts in per_unit.items()
+        ],
+    }
+
+
+def jp_units_render(payload: dict, subject: InstansiSubject) -> PanelData:
     labels = _jp_status_labels()
-    merged: dict[str, dict[int, int]] = {}
+    merged: dict[str, list[int]] = {}
     no_unit = _("Tanpa unit")
-    for unit_id, counts in per_unit.items():
-        target = merged.setdefault(units.get(unit_id, no_unit), {})
-        for status, n in counts.items():
-            target[status] = target.get(status, 0) + n
+    totals = [0, 0, 0]
+    for _unit_id, name, counts in payload["units"]:
+        target = merged.setdefault(name if name is not None else no_unit, [0, 0, 0])
+        for i, n in enumerate(counts):
+            target[i] += n
+            totals[i] += n
     table = []
     for unit in sorted(merged):
-        c = merged[unit]
-        reached, behind = c.get(JP_REACHED, 0), c.get(JP_BEHIND, 0)
+        reached, behind, no_target = merged[unit]
         with_target = reached + behind
         pct = round(100 * reached / with_target, 1) if with_target else 0.0
-        table.append([unit, sum(c.values()), reached, behind, pct])
+        table.append([unit, reached + behind + no_target, reached, behind, pct])
+    per_unit = payload["units"]
     return PanelData(
         columns=[
             _("Unit kerja"),
@@ -570,39 +663,41 @@ def jp_units_panel(subject: InstansiSubject) -> PanelData:
             _("Persen tercapai"),
         ],
         rows=table,
-        chart=_target_chart(_jp_totals(per_unit), labels, subject.year),
+        chart=_target_chart(totals, labels, payload["year"]),
         note="" if per_unit else _("Belum ada pegawai aktif pada cakupan ini."),
     )
 
 
-def jp_staff_panel(subject: InstansiSubject) -> PanelData:
+def jp_staff_compute(subject: InstansiSubject) -> dict:
     """Every staff member's JP this year against their target (those behind first, then by
     name); only the rows in ``subject.window`` are fetched."""
     people = _jp_people(staff_ids_stmt(subject), subject.year)
     total = sum(_jp_totals(_jp_unit_status_counts(subject)).values())
     units = _unit_names(subject.instansi.id, subject.cache)
-    labels = _jp_status_labels()
     stmt = select(
         people.c.full_name, people.c.nip, people.c.unit_id, people.c.jp, people.c.target, people.c.status
     ).order_by(case((people.c.status == JP_BEHIND, 0), else_=1), people.c.full_name, people.c.user_id)
-    pretty = nip_rules.pretty
-    table = [
-        [
-            name,
-            pretty(nip),
-            units.get(unit_id, "-"),
-            int(jp),
-            target if target is not None else "",
-            labels[status],
-        ]
+    rows = [
+        [name, nip, units.get(unit_id, "-"), int(jp), _number(target), int(status)]
         for name, nip, unit_id, jp, target, status in db.session.execute(_apply_window(stmt, subject.window))
     ]
+    return {"year": subject.year, "total": total, "rows": rows}
+
+
+def jp_staff_render(payload: dict, subject: InstansiSubject) -> PanelData:
+    labels = _jp_status_labels()
+    pretty = nip_rules.pretty
+    table = [
+        [name, pretty(nip), unit, jp, target if target is not None else "", labels[status]]
+        for name, nip, unit, jp, target, status in payload["rows"]
+    ]
+    total = payload["total"]
     return PanelData(
         columns=[
             _("Nama"),
             _("NIP"),
             _("Unit kerja"),
-            _("JP %(year)s", year=subject.year),
+            _("JP %(year)s", year=payload["year"]),
             _("Target"),
             _("Status"),
         ],
@@ -618,7 +713,7 @@ def _year_bounds_utc(year: int, timezone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def courses_completed_panel(subject: InstansiSubject) -> PanelData:
+def courses_completed_compute(subject: InstansiSubject) -> dict:
     """Courses the staff completed this year, most completed first."""
     start, end = _year_bounds_utc(subject.year, subject.timezone)
     rows = db.session.execute(
@@ -632,13 +727,17 @@ def courses_completed_panel(subject: InstansiSubject) -> PanelData:
         .group_by(Course.id, Course.title)
         .order_by(func.count(CourseCompletion.id).desc(), Course.title)
     ).all()
-    table = [[title, int(n)] for title, n in rows]
+    return {"year": subject.year, "rows": [[title, int(n)] for title, n in rows]}
+
+
+def courses_completed_render(payload: dict, subject: InstansiSubject) -> PanelData:
+    table = [list(row) for row in payload["rows"]]
     top = table[:10]
     return PanelData(
         columns=[_("Kursus"), _("Pegawai yang menyelesaikan")],
         rows=table,
         chart=Chart(
-            _("Kursus yang diselesaikan tahun %(year)s", year=subject.year),
+            _("Kursus yang diselesaikan tahun %(year)s", year=payload["year"]),
             [r[0] for r in top],
             [r[1] for r in top],
             _("pegawai"),
@@ -649,18 +748,36 @@ def courses_completed_panel(subject: InstansiSubject) -> PanelData:
     )
 
 
+enrolment_panel = _composed(enrolment_compute, enrolment_render)
+progress_panel = _composed(progress_compute, progress_render)
+completion_panel = _composed(completion_compute, completion_render)
+jp_angkatan_panel = _composed(jp_angkatan_compute, jp_angkatan_render)
+predicate_panel = _composed(predicate_compute, predicate_render)
+outcome_panel = _composed(outcome_compute, outcome_render)
+jp_units_panel = _composed(jp_units_compute, jp_units_render)
+jp_staff_panel = _composed(jp_staff_compute, jp_staff_render)
+courses_completed_panel = _composed(courses_completed_compute, courses_completed_render)
+
+
 def _register_builtin() -> None:
-    register_dashboard_panel("angkatan", "peserta", _l("Peserta dan status pendaftaran"), enrolment_panel)
-    register_dashboard_panel("angkatan", "kemajuan", _l("Kemajuan belajar"), progress_panel)
-    register_dashboard_panel("angkatan", "kursus-selesai", _l("Penyelesaian kursus"), completion_panel)
-    register_dashboard_panel("angkatan", "jp", _l("JP peserta tahun ini dan targetnya"), jp_angkatan_panel)
-    register_dashboard_panel("angkatan", "predikat", _l("Predikat akhir"), predicate_panel)
-    register_dashboard_panel("angkatan", "keputusan", _l("Keputusan kelulusan"), outcome_panel)
-    register_dashboard_panel("instansi", "jp-unit", _l("Capaian target JP per unit kerja"), jp_units_panel)
-    register_dashboard_panel("instansi", "jp-pegawai", _l("JP pegawai tahun ini"), jp_staff_panel)
-    register_dashboard_panel(
-        "instansi", "kursus-selesai", _l("Kursus yang diselesaikan"), courses_completed_panel
-    )
+    for scope, key, title, compute, render in (
+        ("angkatan", "peserta", _l("Peserta dan status pendaftaran"), enrolment_compute, enrolment_render),
+        ("angkatan", "kemajuan", _l("Kemajuan belajar"), progress_compute, progress_render),
+        ("angkatan", "kursus-selesai", _l("Penyelesaian kursus"), completion_compute, completion_render),
+        ("angkatan", "jp", _l("JP peserta tahun ini dan targetnya"), jp_angkatan_compute, jp_angkatan_render),
+        ("angkatan", "predikat", _l("Predikat akhir"), predicate_compute, predicate_render),
+        ("angkatan", "keputusan", _l("Keputusan kelulusan"), outcome_compute, outcome_render),
+        ("instansi", "jp-unit", _l("Capaian target JP per unit kerja"), jp_units_compute, jp_units_render),
+        ("instansi", "jp-pegawai", _l("JP pegawai tahun ini"), jp_staff_compute, jp_staff_render),
+        (
+            "instansi",
+            "kursus-selesai",
+            _l("Kursus yang diselesaikan"),
+            courses_completed_compute,
+            courses_completed_render,
+        ),
+    ):
+        register_dashboard_panel(scope, key, title, compute=compute, render=render)
 
 
 _register_builtin()
