@@ -1019,16 +1019,12 @@ def queue_summary(reviewer: User) -> QueueSummary:
 
 @functools.cache
 def _queue_summary_statement(admin: bool):
-    # Built once per process (see permissions.review_queue_ids).
+    # Built once per process (see permissions.queue_statement).
+    queue = permissions.queue_statement(admin).subquery()
     return (
-        select(Enrolment.angkatan_id, Angkatan.name, StageTemplate.name, StageSubmission.state, func.count())
-        .select_from(StageSubmission)
-        .join(Project, Project.id == StageSubmission.project_id)
-        .join(Enrolment, Enrolment.id == Project.enrolment_id)
-        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-        .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
-        .where(StageSubmission.id.in_(permissions.queue_ids_statement(admin)))
-        .group_by(Enrolment.angkatan_id, Angkatan.name, StageTemplate.name, StageSubmission.state)
+        select(queue.c.angkatan_id, Angkatan.name, queue.c.stage_name, queue.c.state, func.count())
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
+        .group_by(queue.c.angkatan_id, Angkatan.name, queue.c.stage_name, queue.c.state)
     )
 
 
@@ -1113,34 +1109,30 @@ def queue_page(
 
 @functools.cache
 def _queue_page_statement(admin: bool, by_angkatan: bool, by_stage: bool, by_state: bool):
-    # Built once per process and filter combination (see permissions.review_queue_ids).
+    # Built once per process and filter combination (see permissions.queue_statement).
+    queue = permissions.queue_statement(admin).subquery()
     stmt = (
         select(
-            StageSubmission.id,
-            StageSubmission.state,
-            StageSubmission.current_version_no,
-            StageSubmission.waiting_since,
-            StageTemplate.name,
-            Project.title,
+            queue.c.id,
+            queue.c.state,
+            queue.c.current_version_no,
+            queue.c.waiting_since,
+            queue.c.stage_name,
+            queue.c.project_title,
             User.full_name,
             Angkatan.name,
         )
-        .select_from(StageSubmission)
-        .join(Project, Project.id == StageSubmission.project_id)
-        .join(Enrolment, Enrolment.id == Project.enrolment_id)
-        .join(User, User.id == Enrolment.user_id)
-        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-        .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
-        .where(StageSubmission.id.in_(permissions.queue_ids_statement(admin)))
+        .join(User, User.id == queue.c.user_id)
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
     )
     if by_angkatan:
-        stmt = stmt.where(Enrolment.angkatan_id == bindparam("angkatan_id", type_=Integer))
+        stmt = stmt.where(queue.c.angkatan_id == bindparam("angkatan_id", type_=Integer))
     if by_stage:
-        stmt = stmt.where(StageTemplate.name == bindparam("stage_name", type_=String))
+        stmt = stmt.where(queue.c.stage_name == bindparam("stage_name", type_=String))
     if by_state:
-        stmt = stmt.where(StageSubmission.state == bindparam("state"))
+        stmt = stmt.where(queue.c.state == bindparam("state"))
     return (
-        stmt.order_by(StageSubmission.waiting_since, StageSubmission.id)
+        stmt.order_by(queue.c.waiting_since, queue.c.id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
@@ -1154,8 +1146,11 @@ def queue_count(reviewer: User) -> int:
 
 @functools.cache
 def _queue_count_statement(admin: bool):
-    sub = permissions.queue_ids_statement(admin).subquery()
-    return select(func.count()).select_from(sub)
+    if admin:
+        # Every waiting submission: the joins of the queue add nothing to a count (its foreign
+        # keys are NOT NULL and enforced) and cost 3 ms on PostgreSQL on every admin page.
+        return select(func.count()).where(StageSubmission.state.in_(WAITING_STATES))
+    return select(func.count()).select_from(permissions.queue_statement(admin).subquery())
 
 
 def days_waiting(submission: StageSubmission, now: datetime | None = None) -> int:
