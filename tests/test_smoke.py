@@ -40,16 +40,18 @@ def test_postgres_url_gets_psycopg_driver(tmp_path):
 
 
 def test_database_is_tuned_for_its_dialect(app):
-    """SQLite: WAL, foreign keys, busy timeout. PostgreSQL: psycopg 3 with pool_pre_ping."""
+    """SQLite: WAL, foreign keys, busy timeout, no pre-ping. PostgreSQL: psycopg 3 with
+    pool_pre_ping and custom plans for prepared statements."""
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert db.engine.pool._pre_ping is False
     else:
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert db.engine.pool._pre_ping is True
-        assert db.session.execute(text("SELECT 1")).scalar() == 1
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
 
 
 def test_security_headers(client):
