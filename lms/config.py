@@ -140,4 +140,3 @@ def _tune_engine(cfg: dict, env) -> None:
             connect_args.setdefault("options", pg_options)
             options["connect_args"] = connect_args
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
