@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, inspect, select
 
-from lms import worker
+from lms import database, worker
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
@@ -204,6 +204,7 @@ def seed_scale_command(force: bool, **sizes) -> None:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
     db.session.commit()
+    database.optimize(db.session, full=True)  # planner statistics for the freshly loaded tables
     total = sum(report.seconds.values())
     click.echo(f"Data skala siap dalam {total:.0f} detik. Kata sandi semua akun: {SCALE_PASSWORD}")
     for name in report.skipped:

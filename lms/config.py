@@ -60,6 +60,9 @@ def build_config(overrides: dict | None = None, environ: dict | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # SQLite writers queue at a file lock next to the database (lms/database.py); turn it
+        # off only where flock does not work (a network filesystem).
+        "SQLITE_WRITER_GATE": env.get("LMS_SQLITE_WRITER_GATE", "1") not in ("0", "false", "no"),
         # Uploads live outside static/, under random names, served only through views.
         "UPLOAD_FOLDER": env.get("LMS_UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_MB", "20")) * 1024 * 1024,

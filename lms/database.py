@@ -49,11 +49,12 @@ def writes(view):
     return view
 
 
-def write_intent() -> None:
+def write_intent(on: bool = True) -> None:
     """Declare that the current request will write from now on (only for transactions that begin
-    after this call; prefer :func:`writes`, which covers the whole request)."""
+    after this call; prefer :func:`writes`, which covers the whole request). ``on=False`` after
+    the write's commit lets the rest of a GET request read without the write lock again."""
     if has_request_context():
-        g._sqlite_write_intent = True
+        g._sqlite_write_intent = on
 
 
 def _wants_immediate() -> bool:
@@ -130,11 +131,12 @@ event.listen(Session, "after_commit", _release_gate)
 event.listen(Session, "after_rollback", _release_gate)
 
 
-def configure_engine(engine: Engine) -> None:
-    """Attach dialect-specific connection settings to ``engine``."""
+def configure_engine(engine: Engine, writer_gate: bool = True) -> None:
+    """Attach dialect-specific connection settings to ``engine`` (``writer_gate``: queue SQLite
+    writers at the file lock; off where ``flock`` does not work, e.g. a network filesystem)."""
     if engine.dialect.name != "sqlite":
         return
-    gate = _gate_for(engine)
+    gate = _gate_for(engine) if writer_gate else None
     event.listen(engine.pool, "checkin", _release_gate)
 
     @event.listens_for(engine, "connect")
@@ -156,6 +158,24 @@ def configure_engine(engine: Engine) -> None:
         if gate is not None and has_app_context() and "_sqlite_writer_gate" not in g:
             g._sqlite_writer_gate = gate.acquire()
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def optimize(session, full: bool = False) -> str:
+    """Refresh the query planner's statistics. SQLite keeps none until asked (``ANALYZE``, or
+    ``PRAGMA optimize``, which analyses only the tables whose statistics are missing or out of
+    date); without them it may start a query from a poor index. PostgreSQL's autovacuum keeps
+    them; ``full`` runs ``ANALYZE`` there too (after a bulk load). Commits. Returns what ran."""
+    dialect = session.get_bind().dialect.name
+    session.commit()
+    if dialect == "sqlite":
+        statement = "ANALYZE" if full else "PRAGMA optimize"
+    elif full:
+        statement = "ANALYZE"
+    else:
+        return "nothing (autovacuum)"
+    session.connection().exec_driver_sql(statement)
+    session.commit()
+    return statement
 
 
 def render_item(type_, obj, autogen_context):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from lms import database
 from lms.accounts import services as account_services
 from lms.extensions import db
 from lms.notifications import services as notification_services
@@ -59,11 +60,16 @@ def _purge_sessions(_app: Flask):
     return account_services.purge_expired_sessions()
 
 
+def _optimize_database(_app: Flask):
+    return database.optimize(db.session)
+
+
 JOBS: list[Job] = [
     Job("finish-overdue-attempts", finish_overdue_attempts),
     Job("send-outbox", _send_outbox),
     Job("overdue-digest", _overdue_digest, daily=True),
     Job("purge-sessions", _purge_sessions),
+    Job("optimize-database", _optimize_database, daily=True),
 ]
 
 

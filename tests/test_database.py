@@ -9,11 +9,12 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from lms.accounts.models import Instansi
-from lms.database import WriterGate, _wants_immediate
+from lms import worker
+from lms.database import WriterGate, _wants_immediate, optimize
 from lms.extensions import db
 from tests.factories import make_user
 
@@ -122,3 +123,17 @@ def test_writer_gate_is_held_during_a_write_and_freed_whatever_the_ending(app, c
     assert not _gate_is_free(path)
     db.session.close()  # neither commit nor rollback
     assert _gate_is_free(path)
+
+
+def test_optimize_gives_the_planner_statistics(app):
+    """seed-scale runs ANALYZE after its bulk load; the worker runs PRAGMA optimize daily."""
+    make_user()
+    db.session.commit()
+    ran = optimize(db.session, full=True)
+    assert ran == "ANALYZE"
+    if db.engine.dialect.name == "sqlite":
+        tables = db.session.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar()
+        assert tables > 0
+    results = worker.run_jobs(app, [j for j in worker.JOBS if j.name == "optimize-database"])
+    expected = "PRAGMA optimize" if db.engine.dialect.name == "sqlite" else "nothing (autovacuum)"
+    assert results == {"optimize-database": expected}

@@ -81,17 +81,22 @@ def read(scope: str, subject, preview: int, max_age: int, now: datetime | None =
     return Snapshot(payload, computed_at) if _usable(payload, _made_for(scope, subject, preview)) else None
 
 
-def compute(scope: str, subject, preview: int, now: datetime | None = None) -> Snapshot:
+def measure(scope: str, subject, preview: int, now: datetime | None = None) -> Snapshot:
     """Compute every storable panel of ``scope`` for ``subject`` (the first ``preview`` rows of
-    per-person tables) and upsert the snapshot. The caller commits."""
+    per-person tables) without storing it (queries only)."""
     subject.window = (0, preview)
     payload = _made_for(scope, subject, preview)
     payload["data"] = {p.key: p.compute(subject) for p in _stored_panels(scope)}
     # What is rendered now must be what a later view renders from the stored JSON.
     payload = json.loads(json.dumps(payload))
-    at = now or utcnow()
-    _upsert(*scope_of(subject), payload, at)
-    return Snapshot(payload, at)
+    return Snapshot(payload, now or utcnow())
+
+
+def compute(scope: str, subject, preview: int, now: datetime | None = None) -> Snapshot:
+    """:func:`measure`, then upsert the snapshot. The caller commits."""
+    snap = measure(scope, subject, preview, now)
+    _upsert(*scope_of(subject), snap.payload, snap.computed_at)
+    return snap
 
 
 def _upsert(kind: str, scope_id: int, payload: dict, at: datetime) -> None:
@@ -128,14 +133,17 @@ def dashboard(
     snapshot, else computed, stored and committed now (``refresh`` forces that).
 
     Storing commits here, unlike other services: a snapshot is a cache, not part of the view's
-    change. The read transaction is ended first so that SQLite begins the writing one
-    IMMEDIATE instead of upgrading a read (which fails at once if another process wrote)."""
+    change. The panels are computed in the read transaction, which is then ended so that SQLite
+    begins the short writing one (the upsert) IMMEDIATE instead of upgrading a read (which fails
+    at once if another process wrote) and holds the write lock only for the upsert."""
     snap = None if refresh else read(scope, subject, preview, max_age, now)
     if snap is None:
+        snap = measure(scope, subject, preview, now)  # reads only: no write lock while computing
         db.session.commit()
         write_intent()
-        snap = compute(scope, subject, preview, now)
+        _upsert(*scope_of(subject), snap.payload, snap.computed_at)
         db.session.commit()
+        write_intent(False)
     return render(scope, subject, snap, preview), snap.computed_at
 
 
