@@ -20,14 +20,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -798,11 +798,13 @@ def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkata
 
 @dataclass
 class OutlineLesson:
-    """A lesson in a learner's outline, with their tick."""
+    """A lesson in a learner's outline (a row of :data:`OUTLINE_LESSON_COLUMNS`), with their
+    tick (and when they last opened it)."""
 
-    lesson: Lesson
+    lesson: Row
     done: bool = False
     viewed: bool = False
+    viewed_at: datetime | None = None
 
 
 @dataclass
@@ -833,10 +835,10 @@ class Outline:
     done: int
     total: int
     completion: CourseCompletion | None
-    resume: Lesson | None
-    next_lesson: Lesson | None
+    resume: Row | None  # lessons are rows of OUTLINE_LESSON_COLUMNS
+    next_lesson: Row | None
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
-    order: list[Lesson]
+    order: list[Row]
 
     @property
     def percent(self) -> float:
@@ -844,16 +846,43 @@ class Outline:
             return 100.0
         return 100.0 * self.done / self.total if self.total else 0.0
 
-    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    @property
+    def current_module(self) -> OutlineModule | None:
+        """The module the learner is in: that of the next lesson to do, else of the lesson last
+        opened, else the first (the course page shows its lessons; the others are one tap away)."""
+        for lesson in (self.next_lesson, self.resume):
+            if lesson is not None:
+                return self.by_lesson[lesson.id][0]
+        return self.modules[0] if self.modules else None
+
+    def neighbours(self, lesson: Lesson | Row) -> tuple[Row | None, Row | None]:
         """(previous, next) lessons in reading order."""
         ids = [x.id for x in self.order]
         i = ids.index(lesson.id)
         return (self.order[i - 1] if i > 0 else None, self.order[i + 1] if i + 1 < len(ids) else None)
 
 
-def _progress_map(user_id: int, course_id: int) -> dict[int, LessonProgress]:
-    rows = db.session.scalars(
-        select(LessonProgress)
+# What an outline knows of a lesson (it links to it and labels it; the page loads the rest).
+OUTLINE_LESSON_COLUMNS = (
+    Lesson.id,
+    Lesson.module_id,
+    Lesson.title,
+    Lesson.kind,
+    Lesson.required,
+    Lesson.duration_minutes,
+)
+
+
+def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
+    """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
+    last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
+    rows = db.session.execute(
+        select(
+            LessonProgress.id,
+            LessonProgress.lesson_id,
+            LessonProgress.completed_at,
+            LessonProgress.last_viewed_at,
+        )
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .join(Module, Module.id == Lesson.module_id)
         .where(LessonProgress.user_id == user_id, Module.course_id == course_id)
@@ -872,17 +901,24 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
     """The learner's outline of ``course``: a fixed number of queries whatever its size.
 
-    ``include_unpublished`` shows unpublished modules too (an admin's preview).
+    ``include_unpublished`` shows unpublished modules too (an admin's preview). The outline's
+    lessons are read-only rows (:data:`OUTLINE_LESSON_COLUMNS`: id, module_id, title, kind,
+    required, duration_minutes), not ORM objects: a 100-lesson course is read and listed on every
+    visit of its page and of each of its lessons, and never needs a lesson's body there.
     """
-    stmt = (
-        select(Module)
-        .where(Module.course_id == course.id)
-        .order_by(Module.position, Module.id)
-        .options(selectinload(Module.lessons))
-    )
+    stmt = select(Module).where(Module.course_id == course.id).order_by(Module.position, Module.id)
     if not include_unpublished:
         stmt = stmt.where(Module.published.is_(True))
     modules = list(db.session.scalars(stmt))
+    lessons_by_module: dict[int, list[Row]] = {m.id: [] for m in modules}
+    if modules:
+        rows = db.session.execute(
+            select(*OUTLINE_LESSON_COLUMNS)
+            .where(Lesson.module_id.in_(list(lessons_by_module)))
+            .order_by(Lesson.position, Lesson.id)
+        )
+        for row in rows:
+            lessons_by_module[row.module_id].append(row)
     progress = _progress_map(user.id, course.id)
     completion = db.session.scalar(
         select(CourseCompletion).where(
@@ -891,17 +927,23 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     )
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    order: list[Lesson] = []
+    order: list[Row] = []
     done = total = 0
     for module in modules:
         om = OutlineModule(module=module)
-        for lesson in module.lessons:
+        counts = module.published or include_unpublished
+        for lesson in lessons_by_module[module.id]:
             row = progress.get(lesson.id)
-            ol = OutlineLesson(lesson=lesson, done=bool(row and row.completed_at), viewed=row is not None)
+            ol = OutlineLesson(
+                lesson=lesson,
+                done=bool(row and row.completed_at),
+                viewed=row is not None,
+                viewed_at=row.last_viewed_at if row is not None else None,
+            )
             om.lessons.append(ol)
             by_lesson[lesson.id] = (om, ol)
             order.append(lesson)
-            if lesson.required and (module.published or include_unpublished):
+            if lesson.required and counts:
                 om.total += 1
                 om.done += ol.done
         outline_modules.append(om)
@@ -939,6 +981,19 @@ def lesson_for_page(lesson_id: int) -> Lesson | None:
         .options(
             joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
             selectinload(Lesson.attachments),
+        )
+    )
+
+
+def module_lessons(module: Module) -> list[Lesson]:
+    """A module's lessons with their bodies and attachments, for the offline download (two
+    queries, not one more per lesson for its attachments)."""
+    return list(
+        db.session.scalars(
+            select(Lesson)
+            .where(Lesson.module_id == module.id)
+            .order_by(Lesson.position, Lesson.id)
+            .options(selectinload(Lesson.attachments))
         )
     )
 
@@ -984,6 +1039,28 @@ def _touch(user: User, lesson: Lesson, at: datetime, complete: bool) -> LessonPr
     if newly_done:
         check_completion(user, lesson.module.course, at=at)
     return row
+
+
+# A lesson opened again within this time of its last recorded view is not written again.
+VIEW_REFRESH = timedelta(minutes=5)
+
+
+def view_needs_recording(outline: Outline, lesson: Lesson, at: datetime | None = None) -> bool:
+    """Whether opening ``lesson`` now must write (call :func:`record_view`), judged from the
+    learner's ``outline`` (read moments ago): on the first visit; while a text lesson is not yet
+    done (reading completes it, once); when another lesson was opened since (so that "continue
+    where you left off" points here); and when the last recorded view is older than
+    :data:`VIEW_REFRESH`. Otherwise (reloads, a lesson read again a minute later) the visit is
+    already on record and the page is read-only, so it needs no write lock at all.
+    """
+    _module_state, state = outline.by_lesson[lesson.id]
+    if state.viewed_at is None:
+        return True
+    if lesson.kind == LessonKind.TEXT and not state.done:
+        return True
+    if outline.resume is None or outline.resume.id != lesson.id:
+        return True
+    return (at or utcnow()) - state.viewed_at >= VIEW_REFRESH
 
 
 def record_view(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
