@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from lms import storage
 from lms.accounts import nip as nip_rules
@@ -716,7 +716,10 @@ def catalogue_query(
 ) -> Select:
     """Published courses matching a search, a program, a JP band, and "self-enrolment open"."""
     today = today or local_today(getattr(user, "timezone", None))
-    stmt = permissions.catalogue_courses(user).options(joinedload(Course.program))
+    # A card shows no description: leave the two biggest columns in the database.
+    stmt = permissions.catalogue_courses(user).options(
+        joinedload(Course.program), defer(Course.description_md), defer(Course.description_html)
+    )
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like)))
@@ -1293,116 +1296,90 @@ def learner_courses(user: User) -> list[Course]:
 def my_learning(user: User) -> list[MyCourse]:
     """The learner's courses with progress, next lesson, resume point and deadline.
 
-    Six queries for the lot, plus the registered requirements per course.
+    Three queries for the lot (their angkatan; the courses with the learner's completion; every
+    lesson of those courses with the learner's progress, as plain rows), plus the registered
+    requirements per course.
     """
-    enrolments = enrolments_of(user)
-    if not enrolments:
+    # (enrolment id, angkatan) of the enrolments that give access; the oldest enrolment names
+    # the angkatan of a course reached through several.
+    enrolled = db.session.execute(
+        select(Enrolment.id, Angkatan)
+        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(permissions.ACCESS_STATUSES))
+        .order_by(Enrolment.id)
+    ).all()
+    if not enrolled:
         return []
-    program_ids = {e.angkatan.program_id for e in enrolments if e.angkatan.program_id}
-    direct_ids = {e.angkatan.course_id for e in enrolments if e.angkatan.course_id}
+    program_ids = {a.program_id for _id, a in enrolled if a.program_id}
+    direct_ids = {a.course_id for _id, a in enrolled if a.course_id}
     conditions = []
     if direct_ids:
         conditions.append(Course.id.in_(direct_ids))
     if program_ids:
         conditions.append(Course.program_id.in_(program_ids))
-    courses = list(
-        db.session.scalars(
-            select(Course)
-            .where(Course.status == CourseStatus.PUBLISHED, or_(*conditions))
-            .order_by(Course.title, Course.id)
+    courses = db.session.execute(
+        select(Course, CourseCompletion.completed_at)
+        .outerjoin(
+            CourseCompletion,
+            and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == user.id),
         )
-    )
+        .where(Course.status == CourseStatus.PUBLISHED, or_(*conditions))
+        .options(defer(Course.description_md), defer(Course.description_html))
+        .order_by(Course.title, Course.id)
+    ).all()
     if not courses:
         return []
-    course_ids = [c.id for c in courses]
+    by_course: dict[int, list[Row]] = {course.id: [] for course, _at in courses}
     lessons = db.session.execute(
         select(
-            Lesson.id.label("id"),
-            Lesson.title.label("title"),
-            Lesson.required.label("required"),
-            Module.course_id.label("course_id"),
+            Module.course_id,
             Module.id.label("module_id"),
+            Lesson.id,
+            Lesson.title,
+            Lesson.required,
+            LessonProgress.id.label("progress_id"),
+            LessonProgress.completed_at,
+            LessonProgress.last_viewed_at,
         )
         .join(Module, Module.id == Lesson.module_id)
-        .where(Module.course_id.in_(course_ids), Module.published.is_(True))
+        .outerjoin(
+            LessonProgress,
+            and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id),
+        )
+        .where(Module.course_id.in_(list(by_course)), Module.published.is_(True))
         .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
-    ).all()
-    progress = {
-        row.lesson_id: row
-        for row in db.session.execute(
-            select(LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.last_viewed_at)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(LessonProgress.user_id == user.id, Module.course_id.in_(course_ids))
-        )
-    }
-    completions = {
-        c.course_id: c
-        for c in db.session.scalars(
-            select(CourseCompletion).where(
-                CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
-            )
-        )
-    }
-    by_course: dict[int, list] = {cid: [] for cid in course_ids}
+    )
     for row in lessons:
         by_course[row.course_id].append(row)
-    angkatan_of: dict[int, Angkatan] = {}
-    for e in sorted(enrolments, key=lambda e: e.id):
-        for course in courses:
-            if course.id == e.angkatan.course_id or (
-                course.program_id and course.program_id == e.angkatan.program_id
-            ):
-                angkatan_of.setdefault(course.id, e.angkatan)
     result = []
-    for course in courses:
+    for course, completed_at in courses:
         rows = by_course[course.id]
+        angkatan = next(
+            a
+            for _id, a in enrolled
+            if a.course_id == course.id or (course.program_id and a.program_id == course.program_id)
+        )
         required = [r for r in rows if r.required]
-        done = sum(1 for r in required if progress.get(r.id) and progress[r.id].completed_at)
+        done = sum(1 for r in required if r.completed_at)
         extra_done, extra_total = requirements_progress(user.id, course)
-        next_row = _next_open_lesson(course, rows, progress)
-        viewed = [progress[r.id] for r in rows if r.id in progress]
-        resume = None
-        if viewed:
-            last = max(viewed, key=lambda p: p.last_viewed_at)
-            title = next(r.title for r in rows if r.id == last.lesson_id)
-            resume = LessonRef(last.lesson_id, title)
-        completion = completions.get(course.id)
+        # The first lesson not done is always in an open module, also in a sequential course:
+        # every lesson before it, hence every module before its own, is done.
+        next_row = next((r for r in rows if not r.completed_at), None)
+        viewed = [r for r in rows if r.progress_id is not None]
+        last = max(viewed, key=lambda r: (r.last_viewed_at, r.progress_id)) if viewed else None
         result.append(
             MyCourse(
                 course=course,
-                angkatan=angkatan_of[course.id],
+                angkatan=angkatan,
                 done=done + extra_done,
                 total=len(required) + extra_total,
-                completed_at=completion.completed_at if completion else None,
-                jp_year=local_year(completion.completed_at, user.timezone) if completion else None,
+                completed_at=completed_at,
+                jp_year=local_year(completed_at, user.timezone) if completed_at else None,
                 next_lesson=LessonRef(next_row.id, next_row.title) if next_row else None,
-                resume=resume,
+                resume=LessonRef(last.id, last.title) if last else None,
             )
         )
     return result
-
-
-def _next_open_lesson(course: Course, rows: list, progress: dict) -> object | None:
-    """The first lesson not done, in reading order, inside a module that is open."""
-    module_done: dict[int, bool] = {}
-    for r in rows:
-        ok = module_done.get(r.module_id, True)
-        if r.required and not (progress.get(r.id) and progress[r.id].completed_at):
-            ok = False
-        module_done[r.module_id] = ok
-    previous_done = True
-    current_module = None
-    for r in rows:
-        if r.module_id != current_module:
-            if current_module is not None:
-                previous_done = previous_done and module_done[current_module]
-            current_module = r.module_id
-        if course.sequential and not previous_done:
-            return None
-        if not (progress.get(r.id) and progress[r.id].completed_at):
-            return r
-    return None
 
 
 # --- angkatan --------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ LIMITS = {
     "outline": 10,
     "lesson": 22,
     "lesson_again": 11,
-    "my_learning": 10,
+    "my_learning": 8,
     "angkatan_admin": 10,  # admins also see the review-queue count
 }
 

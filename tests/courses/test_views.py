@@ -363,6 +363,19 @@ def test_catalogue_search_and_filters(client, login_as, learner):
     assert "Belum ada kursus" in _text(client.get("/kursus/?q=tidak-ada-yang-cocok"))
 
 
+def test_catalogue_cards_show_jp_lessons_link_and_enrolment(client, login_as, learner):
+    mine = make_course(title="Kursus Saya", jp=12, lessons=3)
+    other = make_course(title="Kursus Lain", jp=4, lessons=2)
+    make_angkatan(course=other, enrolment_open=True)
+    enrol_user(learner, mine)
+    login_as(learner)
+    page = _text(client.get("/kursus/"))
+    assert f'href="/kursus/{mine.slug}">Kursus Saya</a>' in page
+    assert f'href="/kursus/{other.slug}">Kursus Lain</a>' in page
+    assert "12 JP · 3 pelajaran" in page and "4 JP · 2 pelajaran" in page
+    assert page.count("Anda terdaftar") == 1 and page.count("Pendaftaran mandiri dibuka") == 1
+
+
 def test_self_enrolment_from_the_course_page(client, login_as, learner):
     course = make_course(title="Literasi Digital")
     angkatan = make_angkatan(course=course, enrolment_open=True, name="Kelas Mandiri")
