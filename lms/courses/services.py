@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -801,10 +801,9 @@ def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkata
 
 @dataclass
 class OutlineLesson:
-    """A lesson in a learner's outline (a row of :data:`OUTLINE_LESSON_COLUMNS`), with their
-    tick (and when they last opened it)."""
+    """A lesson in a learner's outline, with their tick (and when they last opened it)."""
 
-    lesson: Row
+    lesson: LessonRef
     done: bool = False
     viewed: bool = False
     viewed_at: datetime | None = None
@@ -814,7 +813,7 @@ class OutlineLesson:
 class OutlineModule:
     """A module in a learner's outline: its lessons, its progress and whether it is open."""
 
-    module: Module
+    module: ModuleRef
     lessons: list[OutlineLesson] = field(default_factory=list)
     done: int = 0
     total: int = 0
@@ -838,10 +837,10 @@ class Outline:
     done: int
     total: int
     completion: CourseCompletion | None
-    resume: Row | None  # lessons are rows of OUTLINE_LESSON_COLUMNS
-    next_lesson: Row | None
+    resume: LessonRef | None
+    next_lesson: LessonRef | None
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
-    order: list[Row]
+    order: list[LessonRef]
 
     @property
     def percent(self) -> float:
@@ -858,22 +857,32 @@ class Outline:
                 return self.by_lesson[lesson.id][0]
         return self.modules[0] if self.modules else None
 
-    def neighbours(self, lesson: Lesson | Row) -> tuple[Row | None, Row | None]:
+    def neighbours(self, lesson: Lesson | LessonRef) -> tuple[LessonRef | None, LessonRef | None]:
         """(previous, next) lessons in reading order."""
         ids = [x.id for x in self.order]
         i = ids.index(lesson.id)
         return (self.order[i - 1] if i > 0 else None, self.order[i + 1] if i + 1 < len(ids) else None)
 
 
-# What an outline knows of a lesson (it links to it and labels it; the page loads the rest).
-OUTLINE_LESSON_COLUMNS = (
-    Lesson.id,
-    Lesson.module_id,
-    Lesson.title,
-    Lesson.kind,
-    Lesson.required,
-    Lesson.duration_minutes,
-)
+class ModuleRef(NamedTuple):
+    """What an outline knows of a module."""
+
+    id: int
+    title: str
+    summary: str
+    published: bool
+
+
+class LessonRef(NamedTuple):
+    """What an outline (and a learner's card) knows of a lesson: enough to link to it and label
+    it; the lesson page loads the rest."""
+
+    id: int
+    module_id: int
+    title: str
+    kind: LessonKind
+    required: bool = True
+    duration_minutes: int | None = None
 
 
 def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
@@ -904,24 +913,39 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
     """The learner's outline of ``course``: a fixed number of queries whatever its size.
 
-    ``include_unpublished`` shows unpublished modules too (an admin's preview). The outline's
-    lessons are read-only rows (:data:`OUTLINE_LESSON_COLUMNS`: id, module_id, title, kind,
-    required, duration_minutes), not ORM objects: a 100-lesson course is read and listed on every
-    visit of its page and of each of its lessons, and never needs a lesson's body there.
+    ``include_unpublished`` shows unpublished modules too (an admin's preview). One query reads
+    the modules with their lessons as small read-only tuples (:class:`ModuleRef`,
+    :class:`LessonRef`), not ORM objects: a 100-lesson course is read and listed on every visit
+    of its page and of each of its lessons, and never needs a lesson's body there.
     """
-    stmt = select(Module).where(Module.course_id == course.id).order_by(Module.position, Module.id)
+    stmt = (
+        select(
+            Module.id.label("module_id"),
+            Module.title.label("module_title"),
+            Module.summary,
+            Module.published,
+            Lesson.id,
+            Lesson.title,
+            Lesson.kind,
+            Lesson.required,
+            Lesson.duration_minutes,
+        )
+        .outerjoin(Lesson, Lesson.module_id == Module.id)
+        .where(Module.course_id == course.id)
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+    )
     if not include_unpublished:
         stmt = stmt.where(Module.published.is_(True))
-    modules = list(db.session.scalars(stmt))
-    lessons_by_module: dict[int, list[Row]] = {m.id: [] for m in modules}
-    if modules:
-        rows = db.session.execute(
-            select(*OUTLINE_LESSON_COLUMNS)
-            .where(Lesson.module_id.in_(list(lessons_by_module)))
-            .order_by(Lesson.position, Lesson.id)
-        )
-        for row in rows:
-            lessons_by_module[row.module_id].append(row)
+    lessons_by_module: dict[ModuleRef, list[LessonRef]] = {}
+    current: ModuleRef | None = None
+    for row in db.session.execute(stmt):
+        if current is None or current.id != row.module_id:
+            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
+            lessons_by_module[current] = []
+        if row.id is not None:
+            lessons_by_module[current].append(
+                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
+            )
     progress = _progress_map(user.id, course.id)
     completion = db.session.scalar(
         select(CourseCompletion).where(
@@ -930,12 +954,12 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     )
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    order: list[Row] = []
+    order: list[LessonRef] = []
     done = total = 0
-    for module in modules:
+    for module, lessons in lessons_by_module.items():
         om = OutlineModule(module=module)
         counts = module.published or include_unpublished
-        for lesson in lessons_by_module[module.id]:
+        for lesson in lessons:
             row = progress.get(lesson.id)
             ol = OutlineLesson(
                 lesson=lesson,
@@ -977,14 +1001,19 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
 
 
 def lesson_for_page(lesson_id: int) -> Lesson | None:
-    """A lesson with its module, course, program and attachments (two queries)."""
-    return db.session.scalar(
-        select(Lesson)
-        .where(Lesson.id == lesson_id)
-        .options(
-            joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
-            selectinload(Lesson.attachments),
+    """A lesson with its module, course, program and attachments (one query: a lesson has few
+    attachments, so joining them costs less than a second round trip)."""
+    return (
+        db.session.scalars(
+            select(Lesson)
+            .where(Lesson.id == lesson_id)
+            .options(
+                joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
+                joinedload(Lesson.attachments),
+            )
         )
+        .unique()
+        .one_or_none()
     )
 
 
@@ -1234,14 +1263,6 @@ def completion_of(user: User, course: Course) -> CourseCompletion | None:
 
 
 @dataclass
-class LessonRef:
-    """Just enough of a lesson to link to it."""
-
-    id: int
-    title: str
-
-
-@dataclass
 class MyCourse:
     """One card on the learner's home."""
 
@@ -1293,6 +1314,10 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
+def _lesson_ref(row: Row) -> LessonRef:
+    return LessonRef(row.id, row.module_id, row.title, row.kind, row.required)
+
+
 def my_learning(user: User) -> list[MyCourse]:
     """The learner's courses with progress, next lesson, resume point and deadline.
 
@@ -1336,6 +1361,7 @@ def my_learning(user: User) -> list[MyCourse]:
             Module.id.label("module_id"),
             Lesson.id,
             Lesson.title,
+            Lesson.kind,
             Lesson.required,
             LessonProgress.id.label("progress_id"),
             LessonProgress.completed_at,
@@ -1375,8 +1401,8 @@ def my_learning(user: User) -> list[MyCourse]:
                 total=len(required) + extra_total,
                 completed_at=completed_at,
                 jp_year=local_year(completed_at, user.timezone) if completed_at else None,
-                next_lesson=LessonRef(next_row.id, next_row.title) if next_row else None,
-                resume=LessonRef(last.id, last.title) if last else None,
+                next_lesson=_lesson_ref(next_row) if next_row else None,
+                resume=_lesson_ref(last) if last else None,
             )
         )
     return result

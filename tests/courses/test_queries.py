@@ -28,9 +28,9 @@ from tests.factories import (
 # "required quizzes" status) on the pages that show completion.
 LIMITS = {
     "catalogue": 8,
-    "outline": 10,
-    "lesson": 22,
-    "lesson_again": 11,
+    "outline": 9,
+    "lesson": 19,
+    "lesson_again": 9,
     "my_learning": 8,
     "angkatan_admin": 10,  # admins also see the review-queue count
 }

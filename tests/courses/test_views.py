@@ -337,6 +337,12 @@ def test_lesson_files_are_served_to_those_who_may_see_them(client, login_as, lea
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Panduan SKM.pdf" in response.headers["Content-Disposition"]
     assert client.get(att_url).data == PNG
+    second = services.add_attachment(lesson, services.Upload(io.BytesIO(PDF), "daftar.pdf"))
+    db.session.commit()
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}"))
+    assert att_url in page and f"/lampiran/{second.id}" in page  # every attachment listed
+    offline = _text(client.get(f"/kursus/{course.slug}/modul/{course.modules[0].id}/unduh"))
+    assert "bagan.png, daftar.pdf" in offline
 
 
 # --- catalogue and self-enrolment ------------------------------------------------------------
