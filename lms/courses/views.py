@@ -124,7 +124,7 @@ def course(slug: str):
         can_access=can_access,
         is_author=is_author,
         open_angkatan=open_angkatan,
-        enrol_form=SelfEnrolForm(),
+        enrol_form=SelfEnrolForm() if not can_access else None,
     )
 
 
