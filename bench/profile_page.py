@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=30, help="requests per page for the CPU figure")
     parser.add_argument("--top", type=int, default=0, help="print the N hottest functions")
     parser.add_argument("--sql", action="store_true", help="print each page's statements")
+    parser.add_argument(
+        "--sort", default="cumulative", help="pstats sort key for --top (cumulative, tottime, ncalls)"
+    )
     args = parser.parse_args(argv)
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
 
@@ -66,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in PAGES:
         if wanted and page.label not in wanted:
             continue
-        if page.endpoint not in app.view_functions or any(
-            subjects.values.get(k) is None for k in page.needs
-        ):
+        if page.endpoint not in app.view_functions or any(subjects.values.get(k) is None for k in page.needs):
             print(f"{page.label:28} skipped")
             continue
         with app.test_request_context():
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             for q in queries:
                 print("    ", q[:300])
         if args.top:
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(args.sort).print_stats(args.top)
     with app.app_context():
         event.remove(db.engine, "before_cursor_execute", _before)
         db.engine.dispose()

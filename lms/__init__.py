@@ -13,7 +13,7 @@ from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from lms import cli, database, errors, security
+from lms import cli, database, errors, i18n, security
 from lms.accounts import nip as nip_rules
 from lms.accounts import services as account_services
 from lms.accounts.admin_views import bp as users_bp
@@ -23,6 +23,7 @@ from lms.courses.admin_views import bp as course_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
+from lms.notifications import services as notification_services
 from lms.notifications.views import bp as notifications_bp
 from lms.projects import results_sources as project_results_sources
 from lms.projects.admin_views import bp as project_admin_bp
@@ -73,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    database.register(app)  # before db.init_app: its teardown must run after the session's
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
@@ -92,6 +94,8 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=_select_timezone,
         default_translation_directories=str(ROOT / "lms" / "translations"),
     )
+
+    i18n.install_template_gettext(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -133,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     quiz_services.register_with_courses()
     quiz_results_sources.register_with_results()
     project_results_sources.register_with_results()
+    notification_services.register_with_accounts()
     app.register_blueprint(results_bp)
     app.register_blueprint(results_admin_bp)
     app.register_blueprint(projects_bp)

@@ -11,13 +11,30 @@ A GET view that writes is decorated with :func:`writes` (below its route decorat
 read from the matched endpoint, so even the login-session lookup that runs before the view body
 begins IMMEDIATE. (A deferred read transaction that later writes is refused at once with
 "database is locked" when another process wrote in between: no busy timeout applies.)
+
+Writers queue at a file lock before ``BEGIN IMMEDIATE`` (:class:`WriterGate`). SQLite's own busy
+handler, which is what waits for the write lock otherwise, sleeps 1, 2, 5, 10 ... up to 100 ms
+between tries, so under a burst of small writes (the autosaves of a whole angkatan in an exam) a
+waiting writer sleeps long after the lock was freed and the latency tail grows to hundreds of
+milliseconds. The gate is an exclusive ``flock`` on a file next to the database (``<db>-writers``),
+polled every millisecond: a request (or a CLI command, the worker) takes it before its
+``BEGIN IMMEDIATE`` and releases it when the transaction ends (commit, rollback, the connection's
+return to the pool, or at the end of the app context at the latest). Requests that only read
+never touch it. It is a per-machine lock, like SQLite's own; PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, request
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from lms.models_base import UTCDateTime
 
@@ -57,10 +74,75 @@ def _wants_immediate() -> bool:
     return bool(getattr(view, "_pelita_writes", False))
 
 
+class WriterGate:
+    """An exclusive file lock that a process's writing request holds while its SQLite write
+    transaction is open. Waiters poll it every ``POLL_SECONDS`` (SQLite's busy handler sleeps up
+    to 100 ms) and give up after the busy timeout with "database is locked", as SQLite would."""
+
+    POLL_SECONDS = 0.001
+
+    def __init__(self, path: str, timeout_seconds: float) -> None:
+        self.path = path
+        self.timeout_seconds = timeout_seconds
+
+    def acquire(self) -> int:
+        """Block until this caller holds the gate; returns the file descriptor to release."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise OperationalError(
+                        "BEGIN IMMEDIATE", {}, Exception("database is locked (writer gate)")
+                    ) from None
+                time.sleep(self.POLL_SECONDS)
+
+    @staticmethod
+    def release(fd: int) -> None:
+        """Give the gate up (closing the descriptor drops the lock)."""
+        os.close(fd)
+
+
+def _gate_for(engine: Engine) -> WriterGate | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return WriterGate(str(path.with_name(path.name + "-writers")), SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
+def _release_gate(*_args) -> None:
+    """End of a write transaction (or of the request's app context): let the next writer in."""
+    if has_app_context():
+        fd = g.pop("_sqlite_writer_gate", None)
+        if fd is not None:
+            WriterGate.release(fd)
+
+
+def register(app: Flask) -> None:
+    """Request hooks of the writer gate. Call before ``db.init_app`` so that the release at the
+    end of a request runs after Flask-SQLAlchemy has rolled back and closed the session (the
+    request context is already gone then; ``g`` lives in the app context)."""
+    app.teardown_appcontext(_release_gate)
+
+
+# A transaction's end, whichever way it ends, opens the gate for the next writer: the session's
+# commit or rollback, a connection going back to the pool (a session closed without either),
+# and at the latest the end of the app context.
+event.listen(Session, "after_commit", _release_gate)
+event.listen(Session, "after_rollback", _release_gate)
+
+
 def configure_engine(engine: Engine) -> None:
     """Attach dialect-specific connection settings to ``engine``."""
     if engine.dialect.name != "sqlite":
         return
+    gate = _gate_for(engine)
+    event.listen(engine.pool, "checkin", _release_gate)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
@@ -75,7 +157,12 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+        if not _wants_immediate():
+            conn.exec_driver_sql("BEGIN")
+            return
+        if gate is not None and has_app_context() and "_sqlite_writer_gate" not in g:
+            g._sqlite_writer_gate = gate.acquire()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def render_item(type_, obj, autogen_context):

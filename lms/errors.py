@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.extensions import db
@@ -92,6 +94,44 @@ _TITLES = {
 }
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def _unavailable(app: Flask, err: Exception):
+    """The database is down, restarting or locked beyond the busy timeout: 503 with Retry-After,
+    so that users, the quiz page's autosave and proxies know to try again. Rendered without the
+    layout and in a fixed locale, since both would otherwise ask the database (the user, the
+    navigation badges, the user's language)."""
+    app.logger.warning("database unavailable: %s", err)
+    lang = _language_without_database()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        db.session.close()
+    with force_locale(lang):
+        title, text = str(_TITLES[503][0]), str(_TITLES[503][1])
+        if _wants_json():
+            response = jsonify({"error": title, "message": text})
+        else:
+            response = app.make_response(
+                render_template("errors/unavailable.html", title=title, message=text, lang=lang)
+            )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _language_without_database() -> str:
+    """The viewer's language if already known in this request, else the session's, else "id"."""
+    user = g.get("_login_user")  # Flask-Login's per-request user, when it was loaded
+    try:
+        lang = user.__dict__.get("language") if user is not None else None
+    except Exception:  # noqa: BLE001 - never let the error page fail
+        lang = None
+    lang = lang or session.get("lang")
+    return lang if lang in ("id", "en") else "id"
+
+
 def render_error(status: int, message: str | None = None):
     """Render the error page for ``status`` (JSON for API-style requests)."""
     title, default = _TITLES.get(status, _TITLES[500])
@@ -121,6 +161,16 @@ def register_error_handlers(app: Flask) -> None:
         if status >= 500:
             db.session.rollback()
         return render_error(status if status in _TITLES else 400)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(err: OperationalError):
+        return _unavailable(app, err)
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(err: DBAPIError):
+        if err.connection_invalidated:  # the connection dropped: the database went away
+            return _unavailable(app, err)
+        return _unexpected(err)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

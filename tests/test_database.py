@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from lms.accounts.models import Instansi
-from lms.database import _wants_immediate
+from lms.database import WriterGate, _wants_immediate
 from lms.extensions import db
+from tests.factories import make_user
 
 
 def test_concurrent_read_then_write_transactions_all_succeed(app):
@@ -48,12 +54,75 @@ def test_concurrent_read_then_write_transactions_all_succeed(app):
 
 
 def test_get_views_that_write_begin_immediate_from_the_first_statement(app):
-    """The lesson page records progress on GET: its whole request, including the login-session
-    lookup before the view body, must begin IMMEDIATE (a deferred read that later writes is
-    refused at once with "database is locked" when another worker wrote in between)."""
-    with app.test_request_context("/kursus/contoh/pelajaran/1"):
+    """A GET view marked @writes (the course survey creates its default items on first use):
+    its whole request, including the login-session lookup before the view body, must begin
+    IMMEDIATE (a deferred read that later writes is refused at once with "database is locked"
+    when another worker wrote in between). The lesson page reads; when a visit must be
+    recorded it ends its read transaction and writes in a fresh one (write_intent)."""
+    with app.test_request_context("/evaluasi/kursus/1"):
         assert _wants_immediate() is True
+    with app.test_request_context("/kursus/contoh/pelajaran/1"):
+        assert _wants_immediate() is False
     with app.test_request_context("/kursus/"):
         assert _wants_immediate() is False  # the catalogue only reads
     with app.test_request_context("/kursus/", method="POST"):
         assert _wants_immediate() is True
+
+
+# --- the writer gate (SQLite only) ---------------------------------------------------------
+
+
+def _gate_path(app) -> str | None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        return None
+    return url.database + "-writers"
+
+
+def _gate_is_free(path: str) -> bool:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_writer_gate_queues_writers_and_times_out(tmp_path):
+    gate = WriterGate(str(tmp_path / "db-writers"), timeout_seconds=0.2)
+    first = gate.acquire()
+    with pytest.raises(OperationalError, match="database is locked"):
+        gate.acquire()  # held elsewhere: gives up after the timeout, like SQLite would
+    order: list[str] = []
+    patient = WriterGate(gate.path, timeout_seconds=5)
+    waiter = threading.Thread(target=lambda: (WriterGate.release(patient.acquire()), order.append("second")))
+    waiter.start()
+    time.sleep(0.05)
+    order.append("first done")
+    WriterGate.release(first)
+    waiter.join(5)
+    assert order == ["first done", "second"]
+
+
+def test_writer_gate_is_held_during_a_write_and_freed_whatever_the_ending(app, client, login_as):
+    """Commit, an error page without a commit, and a session closed without either all free it."""
+    path = _gate_path(app)
+    if path is None:
+        pytest.skip("the writer gate is SQLite's")
+    user = make_user()
+    db.session.commit()
+    assert _gate_is_free(path)
+    db.session.add(Instansi(name="Gate", code="G1"))
+    db.session.flush()  # an IMMEDIATE transaction in this app context: the gate is held
+    assert not _gate_is_free(path)
+    db.session.commit()
+    assert _gate_is_free(path)
+    login_as(user)
+    assert client.post("/kuis/999999/mulai").status_code == 404  # a write request that 404s
+    assert _gate_is_free(path)
+    db.session.execute(select(Instansi.id)).all()
+    assert not _gate_is_free(path)
+    db.session.close()  # neither commit nor rollback
+    assert _gate_is_free(path)

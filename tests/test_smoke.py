@@ -40,16 +40,18 @@ def test_postgres_url_gets_psycopg_driver(tmp_path):
 
 
 def test_database_is_tuned_for_its_dialect(app):
-    """SQLite: WAL, foreign keys, busy timeout. PostgreSQL: psycopg 3 with pool_pre_ping."""
+    """SQLite: WAL, foreign keys, busy timeout, no pre-ping. PostgreSQL: psycopg 3 with
+    pool_pre_ping and custom plans for prepared statements."""
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert db.engine.pool._pre_ping is False
     else:
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert db.engine.pool._pre_ping is True
-        assert db.session.execute(text("SELECT 1")).scalar() == 1
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
 
 
 def test_security_headers(client):
@@ -84,3 +86,21 @@ def test_500_page_has_no_traceback(make_app):
 def test_create_app_twice_is_independent(base_overrides, _schema):
     a, b = create_app(base_overrides), create_app(base_overrides)
     assert a is not b
+
+
+def test_database_outage_answers_503_with_retry_after(make_app, tmp_path):
+    """A database that cannot be reached is a 503 with Retry-After (HTML and JSON), not a 500."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/pelita.sqlite3")
+    client = app.test_client()
+    page = client.post("/login", data={"login": "peserta1", "password": "x"})
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "5"
+    assert "Layanan sedang tidak tersedia" in page.get_data(as_text=True)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "a-login-token"  # a logged-in learner: loading them needs the database
+    api = client.post(
+        "/kuis/percobaan/1/jawaban",
+        json={"question": 1, "values": {}},
+        headers={"Accept": "application/json"},
+    )
+    assert api.status_code == 503 and api.get_json()["message"] == "Coba lagi beberapa saat lagi."

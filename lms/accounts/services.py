@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts import nip as nip_rules
@@ -86,21 +87,50 @@ def start_session(
     return token
 
 
+# Per-user figures other features want on every page (the notification bell's count), loaded in
+# the same statement as the login session: name -> function(user id column) -> scalar subquery.
+# Filled at start-up by the features (code, not data: every process builds the same registry).
+_SESSION_EXTRAS: dict[str, object] = {}
+
+
+def register_session_extra(name: str, build) -> None:
+    """Load ``build(User.id)`` (a correlated scalar subquery) with every login session lookup;
+    the value is then available as ``session_extra(user, name)`` for that request."""
+    _SESSION_EXTRAS[name] = build
+
+
+def session_extra(user: User, name: str):
+    """A value registered with :func:`register_session_extra`, or None when it was not loaded
+    (a user object not loaded through a login session, e.g. in a service test)."""
+    return getattr(user, "_session_extras", {}).get(name)
+
+
 def load_session_user(token: str) -> User | None:
-    """The user of a live session token, or None when it was ended or has expired."""
+    """The user of a live session token, or None when it was ended or has expired.
+
+    One round trip per request: the session, its user, the user's roles and the registered
+    per-page extras in one statement."""
     if not token:
         return None
-    row = db.session.execute(
-        select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == hash_token(token))
-    ).first()
+    names = list(_SESSION_EXTRAS)
+    extras = [_SESSION_EXTRAS[n](User.id).label(f"extra_{i}") for i, n in enumerate(names)]
+    row = (
+        db.session.execute(
+            select(LoginSession, User, *extras)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == hash_token(token))
+            .options(joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
-    login_session, user = row
+    login_session, user = row[0], row[1]
     if login_session.expires_at <= utcnow() or not user.active:
         return None
     user._session_token = token
+    user._session_extras = dict(zip(names, row[2:], strict=True))
     return user
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms.accounts import services as account_services
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -18,6 +19,8 @@ from lms.notifications.models import Notification, OutboxEmail, OutboxStatus, Sc
 
 MAX_ATTEMPTS = 8
 SMTP_TIMEOUT_SECONDS = 10
+# Key in the SQLAlchemy session's ``info`` (one per request): set once notifications change.
+_CHANGED = "notifications_changed"
 
 
 def notify(user: User, subject: str, body: str, url: str = "", email: bool = True) -> Notification:
@@ -26,6 +29,7 @@ def notify(user: User, subject: str, body: str, url: str = "", email: bool = Tru
     decision that caused it commits or rolls back together with it."""
     note = Notification(user_id=user.id, subject=subject[:200], body=body, url=url[:500])
     db.session.add(note)
+    _changed()
     if email and user.email:
         text = body
         if url:
@@ -35,13 +39,32 @@ def notify(user: User, subject: str, body: str, url: str = "", email: bool = Tru
     return note
 
 
-def unread_count(user: User) -> int:
-    """Unread notifications of ``user`` (the number on the bell)."""
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
+def unread_count_subquery(user_id):
+    """Unread notifications of the user ``user_id`` (a column or a value), as a scalar subquery."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+def unread_count(user: User) -> int:
+    """Unread notifications of ``user`` (the number on the bell). Free on a page: loaded with
+    the login session (``register_with_accounts``); one query otherwise."""
+    loaded = account_services.session_extra(user, "unread_notifications")
+    if loaded is not None and not db.session.info.get(_CHANGED):
+        return loaded
+    return db.session.scalar(select(unread_count_subquery(user.id)))
+
+
+def _changed() -> None:
+    """Notifications changed in this transaction: the count loaded with the session is stale."""
+    db.session.info[_CHANGED] = True
+
+
+def register_with_accounts() -> None:
+    """Have the login session lookup load the bell's count in the same statement."""
+    account_services.register_session_extra("unread_notifications", unread_count_subquery)
 
 
 def notifications_for(user: User):
@@ -57,6 +80,7 @@ def mark_read(note: Notification) -> None:
     """Mark one notification read (idempotent)."""
     if note.read_at is None:
         note.read_at = utcnow()
+        _changed()
     db.session.flush()
 
 
@@ -67,6 +91,7 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    _changed()
     return result.rowcount or 0
 
 

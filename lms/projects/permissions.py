@@ -7,7 +7,11 @@ penguji is a relation to the seminar sessions they are assigned to; admins see e
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select, true
+import functools
+
+from sqlalchemy import Boolean, Integer, bindparam, exists, or_, select, tuple_, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Role, User
 from lms.courses.models import Enrolment
@@ -205,17 +209,100 @@ def _approved_by(role: str):
     )
 
 
-def _examiner_clause(user: User):
-    return exists(
-        select(SeminarSlot.id)
-        .join(SeminarExaminer, SeminarExaminer.session_id == SeminarSlot.session_id)
-        .join(SeminarSession, SeminarSession.id == SeminarSlot.session_id)
-        .where(
-            SeminarSlot.enrolment_id == Enrolment.id,
-            SeminarExaminer.user_id == user.id,
-            SeminarSession.stage_id == StageSubmission.stage_id,
+class _not_selective(FunctionElement):
+    """A condition the query planner should not start from: SQLite's ``likely(X)`` (the value
+    of X, with a hint that it is mostly true), X itself elsewhere.
+
+    SQLite without statistics (nobody runs ANALYZE) guesses that ``state IN (...)`` on its index
+    is the most selective term and scans every waiting submission of every angkatan, testing
+    each reviewer's relation on each: 8 ms where starting from ``enrolments.mentor_id`` takes
+    0.05 ms. PostgreSQL has statistics and needs no hint."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "likely"
+
+
+@compiles(_not_selective)
+def _compile_not_selective(element, compiler, **kw):
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_not_selective, "sqlite")
+def _compile_not_selective_sqlite(element, compiler, **kw):
+    return f"likely({compiler.process(element.clauses, **kw)})"
+
+
+def _waiting_submissions(by_relation: bool = True):
+    """Waiting submissions with their project, enrolment and stage joined (the queue's FROM),
+    with the columns a queue page shows or filters on.
+    ``by_relation``: the caller narrows by a reviewer relation, the query should start there."""
+    waiting = StageSubmission.state.in_(WAITING_STATES)
+    return (
+        select(
+            StageSubmission.id,
+            StageSubmission.state,
+            StageSubmission.current_version_no,
+            StageSubmission.waiting_since,
+            StageTemplate.name.label("stage_name"),
+            Project.title.label("project_title"),
+            Enrolment.user_id,
+            Enrolment.angkatan_id,
         )
+        .join(Project, Project.id == StageSubmission.project_id)
+        .join(Enrolment, Enrolment.id == Project.enrolment_id)
+        .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
+        .where(_not_selective(waiting) if by_relation else waiting)
     )
+
+
+def review_queue_rows(user: User):
+    """The submissions waiting for ``user``'s decision (the rule of ``review_queue``) as rows:
+    id, state, current_version_no, waiting_since, stage_name, project_title, user_id (the
+    participant), angkatan_id. A statement with the bound parameter ``reviewer_id``: execute
+    it, or a statement built on it, with ``queue_params(user)``."""
+    return queue_statement(is_admin(user))
+
+
+def queue_params(user: User) -> dict:
+    """The parameters of a statement built on ``review_queue_rows``."""
+    return {"reviewer_id": user.id}
+
+
+@functools.cache
+def queue_statement(admin: bool):
+    """``review_queue_rows`` for an admin or for any other reviewer (parameter ``reviewer_id``),
+    built once per process (building it costs more than running it).
+
+    Each relation is its own branch of a UNION rather than one OR: every branch then starts
+    from its own index (``enrolments.mentor_id``, ``enrolments.coach_id``,
+    ``seminar_examiners.user_id``) and its "not approved yet" test becomes an anti-join, where
+    the OR made PostgreSQL scan every enrolment and hash every approval on each request. The
+    branches carry the columns the page needs, so that the queries built on them join few
+    more tables (PostgreSQL's planning time grows fast with the number of tables)."""
+    if admin:
+        return _waiting_submissions(by_relation=False)
+    reviewer = bindparam("reviewer_id", type_=Integer)
+    as_mentor = _waiting_submissions().where(
+        Enrolment.mentor_id == reviewer, StageTemplate.approve_mentor, ~_approved_by("mentor")
+    )
+    as_coach = _waiting_submissions().where(
+        Enrolment.coach_id == reviewer, StageTemplate.approve_coach, ~_approved_by("coach")
+    )
+    # A penguji examines the participants of the seminar sessions of the submission's stage.
+    # (As a row-value IN rather than three more joins: PostgreSQL plans it in a third of the time.)
+    examined = (
+        select(SeminarSlot.enrolment_id, SeminarSession.stage_id)
+        .join(SeminarSession, SeminarSession.id == SeminarSlot.session_id)
+        .join(SeminarExaminer, SeminarExaminer.session_id == SeminarSlot.session_id)
+        .where(SeminarExaminer.user_id == reviewer)
+    )
+    as_examiner = _waiting_submissions().where(
+        tuple_(Enrolment.id, StageSubmission.stage_id).in_(examined),
+        StageTemplate.approve_penguji,
+        ~_approved_by("penguji"),
+    )
+    return union(as_mentor, as_coach, as_examiner)  # UNION, not UNION ALL: one row per submission
 
 
 def review_queue(user: User):
@@ -227,16 +314,11 @@ def review_queue(user: User):
         .join(Project, Project.id == StageSubmission.project_id)
         .join(Enrolment, Enrolment.id == Project.enrolment_id)
         .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
-        .where(StageSubmission.state.in_(WAITING_STATES))
     )
     if is_admin(user):
-        return stmt.where(true())
-    clause = or_(
-        and_(Enrolment.mentor_id == user.id, StageTemplate.approve_mentor, ~_approved_by("mentor")),
-        and_(Enrolment.coach_id == user.id, StageTemplate.approve_coach, ~_approved_by("coach")),
-        and_(StageTemplate.approve_penguji, _examiner_clause(user), ~_approved_by("penguji")),
-    )
-    return stmt.where(clause)
+        return stmt.where(StageSubmission.state.in_(WAITING_STATES))
+    queue = review_queue_rows(user).subquery()
+    return stmt.where(StageSubmission.id.in_(select(queue.c.id))).params(queue_params(user))
 
 
 def visible_projects(user: User):

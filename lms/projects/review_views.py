@@ -26,6 +26,9 @@ from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
+# The tag colours of projects/_partials.html's state_tag, for rows prepared in the view.
+STATE_TAG_CLASSES = {"submitted": "tag-warn", "resubmitted": "tag-warn", "in_review": "tag-warn"}
+
 
 @bp.app_context_processor
 def _badge():
@@ -54,9 +57,12 @@ def queue():
     """The items waiting for my decision, oldest first, filterable and paginated."""
     _queue_gate()
     form = QueueFilterForm(request.args)
-    angkatan, stages = services.queue_filter_choices(current_user)
-    form.angkatan.choices = [("", _("Semua angkatan"))] + [(str(i), name) for i, name in angkatan]
-    form.stage.choices = [("", _("Semua tahap"))] + [(name, name) for name in stages]
+    # One grouped count gives the filter choices, the page's total and the navigation badge.
+    summary = services.queue_summary(current_user)
+    form.angkatan.choices = [("", _("Semua angkatan"))] + [
+        (str(i), name) for i, name in summary.angkatan_choices()
+    ]
+    form.stage.choices = [("", _("Semua tahap"))] + [(name, name) for name in summary.stage_choices()]
     form.validate()
     angkatan_id = int(form.angkatan.data) if (form.angkatan.data or "").isdigit() else None
     state = form.state.data if not form.state.errors else None
@@ -68,18 +74,41 @@ def queue():
         state=state or None,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config.get("PER_PAGE", 25),
+        summary=summary,
     )
     now = utcnow()
     overdue_days = _overdue_days()
-    rows = [
-        {
-            "sub": s,
-            "days": services.days_waiting(s, now),
-            "overdue": services.days_waiting(s, now) >= overdue_days,
-        }
-        for s in page.items
-    ]
-    return render_template("reviews/queue.html", form=form, page=page, rows=rows, overdue_days=overdue_days)
+    # Labels and the link are built once, not once per row (gettext and url_for cost per call).
+    version_label = _("versi %(n)s")
+    waiting_label = _("Menunggu %(d)s hari")
+    detail_url = url_for("reviews.detail", submission_id=0)[: -len("0")]
+    state_labels: dict = {}
+    rows = []
+    for item in page.items:
+        days = services.days_waiting(item, now)
+        if item.state not in state_labels:
+            state_labels[item.state] = services.state_label(item.state)
+        rows.append(
+            {
+                "item": item,
+                "url": f"{detail_url}{item.id}",
+                "state_label": state_labels[item.state],
+                "state_class": STATE_TAG_CLASSES.get(item.state, ""),
+                "version": version_label % {"n": item.current_version_no},
+                "waiting": waiting_label % {"d": days},
+                "overdue": days >= overdue_days,
+            }
+        )
+    total = summary.total
+    return render_template(
+        "reviews/queue.html",
+        form=form,
+        page=page,
+        rows=rows,
+        overdue_days=overdue_days,
+        # The badge in the navigation shows the same count: no second count query.
+        nav_reviews=lambda: total,
+    )
 
 
 def _submission_or_404(submission_id: int) -> StageSubmission:

@@ -8,6 +8,7 @@ attitude observations, the admin overview and CSV, the catalogue, and the overdu
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -967,45 +968,189 @@ def next_in_queue(reviewer: User, after: StageSubmission | None = None) -> Stage
     return db.session.scalar(stmt.limit(1))
 
 
-def queue_page(reviewer: User, angkatan_id=None, stage_name=None, state=None, page=1, per_page=25):
-    """One page of the reviewer's queue, oldest first, with what the page shows loaded up front
-    (a fixed number of queries whatever the queue's length)."""
-    stmt = permissions.review_queue(reviewer)
-    if angkatan_id:
-        stmt = stmt.where(Enrolment.angkatan_id == angkatan_id)
-    if stage_name:
-        stmt = stmt.where(StageTemplate.name == stage_name)
-    if state:
-        stmt = stmt.where(StageSubmission.state == state)
-    stmt = stmt.options(
-        joinedload(StageSubmission.stage),
-        joinedload(StageSubmission.project)
-        .joinedload(Project.enrolment)
-        .options(joinedload(Enrolment.user), joinedload(Enrolment.angkatan)),
-    ).order_by(StageSubmission.waiting_since, StageSubmission.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+@dataclass(frozen=True)
+class QueueGroup:
+    """How many items of one angkatan, stage and state wait for a reviewer."""
+
+    angkatan_id: int
+    angkatan_name: str
+    stage_name: str
+    state: SubmissionState
+    count: int
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """A reviewer's queue counted per angkatan, stage and state, from one grouped query: the
+    total (the navigation badge), the filter choices and a filtered page's total all come
+    from it."""
+
+    groups: tuple[QueueGroup, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    def count(self, angkatan_id: int | None = None, stage_name: str | None = None, state=None) -> int:
+        """Items matching the filters (None: any)."""
+        return sum(
+            g.count
+            for g in self.groups
+            if (angkatan_id is None or g.angkatan_id == angkatan_id)
+            and (stage_name is None or g.stage_name == stage_name)
+            and (state is None or g.state == state)
+        )
+
+    def angkatan_choices(self) -> list[tuple[int, str]]:
+        """Angkatan present in the queue, by name."""
+        return sorted({(g.angkatan_id, g.angkatan_name) for g in self.groups}, key=lambda a: (a[1], a[0]))
+
+    def stage_choices(self) -> list[str]:
+        """Stage names present in the queue, alphabetical."""
+        return sorted({g.stage_name for g in self.groups})
+
+
+def queue_summary(reviewer: User) -> QueueSummary:
+    """What waits for ``reviewer``, counted per angkatan, stage and state (one query)."""
+    stmt = _queue_summary_statement(permissions.is_admin(reviewer))
+    rows = db.session.execute(stmt, permissions.queue_params(reviewer)).all()
+    return QueueSummary(tuple(QueueGroup(*row) for row in rows))
+
+
+@functools.cache
+def _queue_summary_statement(admin: bool):
+    # Built once per process (see permissions.queue_statement).
+    queue = permissions.queue_statement(admin).subquery()
+    return (
+        select(queue.c.angkatan_id, Angkatan.name, queue.c.stage_name, queue.c.state, func.count())
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
+        .group_by(queue.c.angkatan_id, Angkatan.name, queue.c.stage_name, queue.c.state)
+    )
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of the review queue (plain values: the page needs no ORM objects)."""
+
+    id: int
+    state: SubmissionState
+    current_version_no: int
+    waiting_since: datetime | None
+    stage_name: str
+    project_title: str
+    participant_name: str
+    angkatan_name: str
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue; the attributes the ``pager`` macro reads, like Flask-SQLAlchemy's
+    Pagination."""
+
+    items: list[QueueItem]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def queue_page(
+    reviewer: User,
+    angkatan_id=None,
+    stage_name=None,
+    state=None,
+    page=1,
+    per_page=25,
+    summary: QueueSummary | None = None,
+) -> QueuePage:
+    """One page of the reviewer's queue, oldest first, as plain rows with what the page shows
+    (one query; the total comes from ``summary``, counted once for the whole page)."""
+    summary = summary if summary is not None else queue_summary(reviewer)
+    page = page if isinstance(page, int) and page > 0 else 1
+    per_page = per_page if per_page > 0 else 25
+    total = summary.count(angkatan_id or None, stage_name or None, state or None)
+    if (page - 1) * per_page >= total:
+        return QueuePage([], page, per_page, total)
+    stmt = _queue_page_statement(
+        permissions.is_admin(reviewer), bool(angkatan_id), bool(stage_name), bool(state)
+    )
+    params = permissions.queue_params(reviewer) | {
+        "angkatan_id": angkatan_id,
+        "stage_name": stage_name,
+        "state": state,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    rows = db.session.execute(stmt, params).all()
+    return QueuePage([QueueItem(*row) for row in rows], page, per_page, total)
+
+
+@functools.cache
+def _queue_page_statement(admin: bool, by_angkatan: bool, by_stage: bool, by_state: bool):
+    # Built once per process and filter combination (see permissions.queue_statement).
+    queue = permissions.queue_statement(admin).subquery()
+    stmt = (
+        select(
+            queue.c.id,
+            queue.c.state,
+            queue.c.current_version_no,
+            queue.c.waiting_since,
+            queue.c.stage_name,
+            queue.c.project_title,
+            User.full_name,
+            Angkatan.name,
+        )
+        .join(User, User.id == queue.c.user_id)
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
+    )
+    if by_angkatan:
+        stmt = stmt.where(queue.c.angkatan_id == bindparam("angkatan_id", type_=Integer))
+    if by_stage:
+        stmt = stmt.where(queue.c.stage_name == bindparam("stage_name", type_=String))
+    if by_state:
+        stmt = stmt.where(queue.c.state == bindparam("state"))
+    return (
+        stmt.order_by(queue.c.waiting_since, queue.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
 
 
 def queue_count(reviewer: User) -> int:
     """How many items wait for ``reviewer`` (the badge in the navigation)."""
-    sub = permissions.review_queue(reviewer).with_only_columns(StageSubmission.id).subquery()
-    return db.session.scalar(select(func.count()).select_from(sub)) or 0
+    stmt = _queue_count_statement(permissions.is_admin(reviewer))
+    return db.session.scalar(stmt, permissions.queue_params(reviewer)) or 0
 
 
-def queue_filter_choices(reviewer: User) -> tuple[list[tuple[int, str]], list[str]]:
-    """Angkatan and stage names present in the reviewer's queue (for the filter form)."""
-    sub = (
-        permissions.review_queue(reviewer)
-        .with_only_columns(Enrolment.angkatan_id.label("angkatan_id"), StageTemplate.name.label("stage_name"))
-        .subquery()
-    )
-    angkatan = db.session.execute(
-        select(Angkatan.id, Angkatan.name)
-        .where(Angkatan.id.in_(select(sub.c.angkatan_id)))
-        .order_by(Angkatan.name)
-    ).all()
-    stages = db.session.scalars(select(sub.c.stage_name).distinct().order_by(sub.c.stage_name)).all()
-    return [(a.id, a.name) for a in angkatan], list(stages)
+@functools.cache
+def _queue_count_statement(admin: bool):
+    if admin:
+        # Every waiting submission: the joins of the queue add nothing to a count (its foreign
+        # keys are NOT NULL and enforced) and cost 3 ms on PostgreSQL on every admin page.
+        return select(func.count()).where(StageSubmission.state.in_(WAITING_STATES))
+    return select(func.count()).select_from(permissions.queue_statement(admin).subquery())
 
 
 def days_waiting(submission: StageSubmission, now: datetime | None = None) -> int:

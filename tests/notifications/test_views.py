@@ -58,3 +58,31 @@ def test_external_url_is_not_followed(app, client, login_as):
     login_as(user)
     resp = client.post(f"/notifikasi/{note.id}/baca")
     assert resp.headers["Location"].endswith("/notifikasi/")
+
+
+def test_bell_count_comes_with_the_login_lookup(app, client, login_as, count_queries):
+    """The home page of a learner sends one statement: session, user, roles and bell together."""
+    user = make_user()
+    for n in range(3):
+        services.notify(user, f"Pesan {n}", "Isi", "/")
+    db.session.commit()
+    login_as(user)
+    client.get("/")
+    with count_queries() as q:
+        home = client.get("/")
+    assert 'class="badge">3' in home.get_data(as_text=True)
+    selects = [s for s in q.statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, selects
+    assert "notifications" in selects[0] and "user_roles" in selects[0]
+
+
+def test_bell_count_is_recounted_after_a_change_in_the_same_transaction(app):
+    """A count loaded with the session is not reused once notifications change in the request."""
+    user = make_user()
+    services.notify(user, "Satu", "Isi", "/")
+    db.session.commit()
+    db.session.info.clear()  # a new request's session starts with nothing changed
+    user._session_extras = {"unread_notifications": 7}  # what a login lookup would have loaded
+    assert services.unread_count(user) == 7  # used as loaded: no query
+    services.mark_all_read(user)
+    assert services.unread_count(user) == 0
