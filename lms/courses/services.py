@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
@@ -744,6 +744,20 @@ class CatalogueInfo:
     enrolled: bool = False
 
 
+# Built once, with bound parameters (see _PROGRESS_STMT).
+_LESSON_COUNTS_STMT = (
+    select(Module.course_id, func.count(Lesson.id))
+    .join(Lesson, Lesson.module_id == Module.id)
+    .where(Module.course_id.in_(bindparam("ids", expanding=True)), Module.published.is_(True))
+    .group_by(Module.course_id)
+)
+_CATALOGUE_FLAGS_STMT = select(
+    Course.id,
+    _open_angkatan_clause(bindparam("today")),
+    permissions.enrolled_in_course_clause(bindparam("user_id")),
+).where(Course.id.in_(bindparam("ids", expanding=True)))
+
+
 def catalogue_info(user: User, courses: list[Course], today: date | None = None) -> dict[int, CatalogueInfo]:
     """Lesson counts, "self-enrolment open" and "already enrolled" for a page of courses:
     three queries whatever the number of courses, lessons or learners."""
@@ -752,28 +766,23 @@ def catalogue_info(user: User, courses: list[Course], today: date | None = None)
     if not courses:
         return info
     ids = list(info)
-    counts = db.session.execute(
-        select(Module.course_id, func.count(Lesson.id))
-        .join(Lesson, Lesson.module_id == Module.id)
-        .where(Module.course_id.in_(ids), Module.published.is_(True))
-        .group_by(Module.course_id)
-    )
-    for course_id, n in counts:
+    for course_id, n in db.session.execute(_LESSON_COUNTS_STMT, {"ids": ids}):
         info[course_id].lessons = n
-    flags = db.session.execute(
-        select(Course.id, _open_angkatan_clause(today), permissions.enrolled_in_course_clause(user.id)).where(
-            Course.id.in_(ids)
-        )
-    )
+    flags = db.session.execute(_CATALOGUE_FLAGS_STMT, {"ids": ids, "today": today, "user_id": user.id})
     for course_id, is_open, enrolled in flags:
         info[course_id].open_enrolment = bool(is_open)
         info[course_id].enrolled = bool(enrolled)
     return info
 
 
+_COURSE_BY_SLUG_STMT = (
+    select(Course).where(Course.slug == bindparam("slug")).options(joinedload(Course.program))
+)
+
+
 def course_by_slug(slug: str) -> Course | None:
     """A course by its slug, with its program."""
-    return db.session.scalar(select(Course).where(Course.slug == slug).options(joinedload(Course.program)))
+    return db.session.scalar(_COURSE_BY_SLUG_STMT, {"slug": slug})
 
 
 def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
@@ -885,20 +894,52 @@ class LessonRef(NamedTuple):
     duration_minutes: int | None = None
 
 
+# The statements read on every visit of a course page or a lesson are built once, with bound
+# parameters: building a select and deriving its cache key cost more than running it on a small
+# table (about 0.1-0.25 ms a statement here), and the hot pages run several.
+_PROGRESS_STMT = (
+    select(
+        LessonProgress.id,
+        LessonProgress.lesson_id,
+        LessonProgress.completed_at,
+        LessonProgress.last_viewed_at,
+    )
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+    .join(Module, Module.id == Lesson.module_id)
+    .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
+)
+
+
+def _outline_stmt(published_only: bool) -> Select:
+    stmt = (
+        select(
+            Module.id.label("module_id"),
+            Module.title.label("module_title"),
+            Module.summary,
+            Module.published,
+            Lesson.id,
+            Lesson.title,
+            Lesson.kind,
+            Lesson.required,
+            Lesson.duration_minutes,
+        )
+        .outerjoin(Lesson, Lesson.module_id == Module.id)
+        .where(Module.course_id == bindparam("course_id"))
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+    )
+    return stmt.where(Module.published.is_(True)) if published_only else stmt
+
+
+_OUTLINE_STMTS = {True: _outline_stmt(True), False: _outline_stmt(False)}
+_COMPLETION_STMT = select(CourseCompletion).where(
+    CourseCompletion.user_id == bindparam("user_id"), CourseCompletion.course_id == bindparam("course_id")
+)
+
+
 def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
     """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
     last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
-    rows = db.session.execute(
-        select(
-            LessonProgress.id,
-            LessonProgress.lesson_id,
-            LessonProgress.completed_at,
-            LessonProgress.last_viewed_at,
-        )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(LessonProgress.user_id == user_id, Module.course_id == course_id)
-    )
+    rows = db.session.execute(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
     return {row.lesson_id: row for row in rows}
 
 
@@ -918,27 +959,10 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     :class:`LessonRef`), not ORM objects: a 100-lesson course is read and listed on every visit
     of its page and of each of its lessons, and never needs a lesson's body there.
     """
-    stmt = (
-        select(
-            Module.id.label("module_id"),
-            Module.title.label("module_title"),
-            Module.summary,
-            Module.published,
-            Lesson.id,
-            Lesson.title,
-            Lesson.kind,
-            Lesson.required,
-            Lesson.duration_minutes,
-        )
-        .outerjoin(Lesson, Lesson.module_id == Module.id)
-        .where(Module.course_id == course.id)
-        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
-    )
-    if not include_unpublished:
-        stmt = stmt.where(Module.published.is_(True))
+    stmt = _OUTLINE_STMTS[not include_unpublished]
     lessons_by_module: dict[ModuleRef, list[LessonRef]] = {}
     current: ModuleRef | None = None
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(stmt, {"course_id": course.id}):
         if current is None or current.id != row.module_id:
             current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
             lessons_by_module[current] = []
@@ -947,11 +971,7 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
                 LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
             )
     progress = _progress_map(user.id, course.id)
-    completion = db.session.scalar(
-        select(CourseCompletion).where(
-            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
-        )
-    )
+    completion = db.session.scalar(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id})
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
     order: list[LessonRef] = []
@@ -1000,21 +1020,20 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     )
 
 
+_LESSON_PAGE_STMT = (
+    select(Lesson)
+    .where(Lesson.id == bindparam("lesson_id"))
+    .options(
+        joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
+        joinedload(Lesson.attachments),
+    )
+)
+
+
 def lesson_for_page(lesson_id: int) -> Lesson | None:
     """A lesson with its module, course, program and attachments (one query: a lesson has few
     attachments, so joining them costs less than a second round trip)."""
-    return (
-        db.session.scalars(
-            select(Lesson)
-            .where(Lesson.id == lesson_id)
-            .options(
-                joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
-                joinedload(Lesson.attachments),
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    return db.session.scalars(_LESSON_PAGE_STMT, {"lesson_id": lesson_id}).unique().one_or_none()
 
 
 def module_lessons(module: Module) -> list[Lesson]:
@@ -1318,6 +1337,51 @@ def _lesson_ref(row: Row) -> LessonRef:
     return LessonRef(row.id, row.module_id, row.title, row.kind, row.required)
 
 
+# Built once, with bound parameters (see _PROGRESS_STMT).
+_MY_ANGKATAN_STMT = (
+    select(Enrolment.id, Angkatan)
+    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(permissions.ACCESS_STATUSES))
+    .order_by(Enrolment.id)
+)
+_MY_COURSES_STMT = (
+    select(Course, CourseCompletion.completed_at)
+    .outerjoin(
+        CourseCompletion,
+        and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id")),
+    )
+    .where(
+        Course.status == CourseStatus.PUBLISHED,
+        or_(
+            Course.id.in_(bindparam("direct", expanding=True)),
+            Course.program_id.in_(bindparam("programs", expanding=True)),
+        ),
+    )
+    .options(defer(Course.description_md), defer(Course.description_html))
+    .order_by(Course.title, Course.id)
+)
+_MY_LESSONS_STMT = (
+    select(
+        Module.course_id,
+        Module.id.label("module_id"),
+        Lesson.id,
+        Lesson.title,
+        Lesson.kind,
+        Lesson.required,
+        LessonProgress.id.label("progress_id"),
+        LessonProgress.completed_at,
+        LessonProgress.last_viewed_at,
+    )
+    .join(Module, Module.id == Lesson.module_id)
+    .outerjoin(
+        LessonProgress,
+        and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id")),
+    )
+    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.published.is_(True))
+    .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+)
+
+
 def my_learning(user: User) -> list[MyCourse]:
     """The learner's courses with progress, next lesson, resume point and deadline.
 
@@ -1327,54 +1391,21 @@ def my_learning(user: User) -> list[MyCourse]:
     """
     # (enrolment id, angkatan) of the enrolments that give access; the oldest enrolment names
     # the angkatan of a course reached through several.
-    enrolled = db.session.execute(
-        select(Enrolment.id, Angkatan)
-        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(permissions.ACCESS_STATUSES))
-        .order_by(Enrolment.id)
-    ).all()
+    enrolled = db.session.execute(_MY_ANGKATAN_STMT, {"user_id": user.id}).all()
     if not enrolled:
         return []
-    program_ids = {a.program_id for _id, a in enrolled if a.program_id}
-    direct_ids = {a.course_id for _id, a in enrolled if a.course_id}
-    conditions = []
-    if direct_ids:
-        conditions.append(Course.id.in_(direct_ids))
-    if program_ids:
-        conditions.append(Course.program_id.in_(program_ids))
     courses = db.session.execute(
-        select(Course, CourseCompletion.completed_at)
-        .outerjoin(
-            CourseCompletion,
-            and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == user.id),
-        )
-        .where(Course.status == CourseStatus.PUBLISHED, or_(*conditions))
-        .options(defer(Course.description_md), defer(Course.description_html))
-        .order_by(Course.title, Course.id)
+        _MY_COURSES_STMT,
+        {
+            "user_id": user.id,
+            "direct": list({a.course_id for _id, a in enrolled if a.course_id}),
+            "programs": list({a.program_id for _id, a in enrolled if a.program_id}),
+        },
     ).all()
     if not courses:
         return []
     by_course: dict[int, list[Row]] = {course.id: [] for course, _at in courses}
-    lessons = db.session.execute(
-        select(
-            Module.course_id,
-            Module.id.label("module_id"),
-            Lesson.id,
-            Lesson.title,
-            Lesson.kind,
-            Lesson.required,
-            LessonProgress.id.label("progress_id"),
-            LessonProgress.completed_at,
-            LessonProgress.last_viewed_at,
-        )
-        .join(Module, Module.id == Lesson.module_id)
-        .outerjoin(
-            LessonProgress,
-            and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id),
-        )
-        .where(Module.course_id.in_(list(by_course)), Module.published.is_(True))
-        .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
-    )
+    lessons = db.session.execute(_MY_LESSONS_STMT, {"user_id": user.id, "course_ids": list(by_course)})
     for row in lessons:
         by_course[row.course_id].append(row)
     result = []
