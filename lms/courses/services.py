@@ -776,7 +776,9 @@ def catalogue_info(user: User, courses: list[Course], today: date | None = None)
 
 
 _COURSE_BY_SLUG_STMT = (
-    select(Course).where(Course.slug == bindparam("slug")).options(joinedload(Course.program))
+    select(Course)
+    .where(Course.slug == bindparam("slug"))
+    .options(joinedload(Course.program), defer(Course.description_md))
 )
 
 
@@ -1024,14 +1026,17 @@ _LESSON_PAGE_STMT = (
     select(Lesson)
     .where(Lesson.id == bindparam("lesson_id"))
     .options(
-        joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
+        # The lesson's pages show the course's title, never its description or program.
+        joinedload(Lesson.module)
+        .joinedload(Module.course)
+        .options(defer(Course.description_md), defer(Course.description_html)),
         joinedload(Lesson.attachments),
     )
 )
 
 
 def lesson_for_page(lesson_id: int) -> Lesson | None:
-    """A lesson with its module, course, program and attachments (one query: a lesson has few
+    """A lesson with its module, course and attachments (one query: a lesson has few
     attachments, so joining them costs less than a second round trip)."""
     return db.session.scalars(_LESSON_PAGE_STMT, {"lesson_id": lesson_id}).unique().one_or_none()
 
