@@ -94,6 +94,8 @@ def build_config(overrides: dict | None = None, environ: dict | None = None) -> 
         "PER_PAGE": 25,
         # A submission waiting this many days for a reviewer is marked overdue (queues, digest).
         "REVIEW_OVERDUE_DAYS": int(env.get("LMS_REVIEW_OVERDUE_DAYS", "5")),
+        # How old a stored dashboard snapshot may be before a page view recomputes it.
+        "DASHBOARD_MAX_AGE_SECONDS": int(env.get("LMS_DASHBOARD_MAX_AGE_SECONDS", "300")),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # Frames allowed for lesson videos (YouTube privacy mode and Vimeo).
         "CSP_FRAME_SRC": env.get(

@@ -115,7 +115,7 @@ STATE_LABELS = {
 }
 
 
-def stage_panel(subject) -> results_services.PanelData:
+def stage_compute(subject) -> dict:
     """Per stage of the angkatan's program: how many projects are in each state (one query)."""
     angkatan = subject.angkatan
     rows = db.session.execute(
@@ -131,7 +131,14 @@ def stage_panel(subject) -> results_services.PanelData:
     by_stage: dict[str, dict[SubmissionState, int]] = {}
     for name, state, count in rows:
         by_stage.setdefault(name, {})[SubmissionState(state)] = count
-    table = [[name] + [counts.get(s, 0) for s in states] for name, counts in by_stage.items()]
+    return {"rows": [[name] + [counts.get(s, 0) for s in states] for name, counts in by_stage.items()]}
+
+
+def stage_render(payload: dict, subject) -> results_services.PanelData:
+    """The stage table and chart in the viewer's language (no queries); the columns follow
+    SubmissionState's order, as the payload's counts do."""
+    states = list(SubmissionState)
+    table = [list(row) for row in payload["rows"]]
     chart = None
     if table:
         approved_col = 1 + states.index(SubmissionState.APPROVED)
@@ -158,5 +165,10 @@ def register_with_results() -> None:
         ATTITUDE_KEY, _l("Sikap dan etika kerja (lembar observasi)"), attitude_scores
     )
     results_services.register_dashboard_panel(
-        "angkatan", "project-stages", _l("Tahap proyek perubahan"), stage_panel
+        "angkatan", "project-stages", _l("Tahap proyek perubahan"), compute=stage_compute, render=stage_render
     )
+
+
+def stage_panel(subject) -> results_services.PanelData:
+    """The stage panel computed now (the panel page and its CSV)."""
+    return stage_render(stage_compute(subject), subject)

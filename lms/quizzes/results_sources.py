@@ -43,7 +43,7 @@ def academic_scores(enrolment_ids: Iterable[int]) -> dict[int, float | None]:
     return {enrolment_id: round(float(avg), 2) for enrolment_id, avg in rows if avg is not None}
 
 
-def prepost_panel(subject) -> results_services.PanelData:
+def prepost_compute(subject) -> dict:
     """Per post-test of the angkatan's courses: paired learners, mean pre, mean post, mean gain
     and Hake's normalised gain (post - pre) / (100 - pre). One query."""
     angkatan = subject.angkatan
@@ -76,10 +76,17 @@ def prepost_panel(subject) -> results_services.PanelData:
     def fmt(value, digits=1):
         return None if value is None else round(float(value), digits)
 
-    table = [
-        [title, learners, paired, fmt(mean_pre), fmt(mean_post), fmt(gain), fmt(normalised, 2)]
-        for title, learners, paired, mean_pre, mean_post, gain, normalised in rows
-    ]
+    return {
+        "rows": [
+            [title, learners, paired, fmt(mean_pre), fmt(mean_post), fmt(gain), fmt(normalised, 2)]
+            for title, learners, paired, mean_pre, mean_post, gain, normalised in rows
+        ]
+    }
+
+
+def prepost_render(payload: dict, subject) -> results_services.PanelData:
+    """The pre/post table and chart in the viewer's language (no queries)."""
+    table = [list(row) for row in payload["rows"]]
     chart = None
     if table:
         chart = results_services.Chart(
@@ -110,5 +117,10 @@ def register_with_results() -> None:
         ACADEMIC_KEY, _l("Akademik (rata-rata post-test dan ujian)"), academic_scores
     )
     results_services.register_dashboard_panel(
-        "angkatan", "prepost", _l("Pre-test dan post-test"), prepost_panel
+        "angkatan", "prepost", _l("Pre-test dan post-test"), compute=prepost_compute, render=prepost_render
     )
+
+
+def prepost_panel(subject) -> results_services.PanelData:
+    """The pre/post panel computed now (the panel page and its CSV)."""
+    return prepost_render(prepost_compute(subject), subject)

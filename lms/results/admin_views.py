@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import wraps
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -889,14 +889,34 @@ def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
 @bp.get("/angkatan/<int:angkatan_id>/dasbor")
 @results_admin_required
 def angkatan_dashboard(angkatan_id: int):
-    """Admin: an angkatan at a glance, panel by panel, each with a chart and a CSV table."""
+    """Admin: an angkatan at a glance, panel by panel, each with a chart and a CSV table. The
+    figures come from the stored snapshot while it is fresh (the access check above is not)."""
     subject = _angkatan_subject(angkatan_id)
+    built, computed_at = services.snapshots.dashboard(
+        "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
+    )
     return render_template(
         "results/admin/dashboard.html",
         subject=subject,
-        built=dashboards.build("angkatan", subject),
+        built=built,
+        computed_at=computed_at,
+        refresh_form=ConfirmForm(),
         preview=PANEL_PREVIEW_ROWS,
     )
+
+
+@bp.post("/angkatan/<int:angkatan_id>/dasbor/perbarui")
+@results_admin_required
+def angkatan_dashboard_refresh(angkatan_id: int):
+    """Recompute the angkatan dashboard's figures now ("Perbarui sekarang")."""
+    subject = _angkatan_subject(angkatan_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.snapshots.dashboard(
+        "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
+    )
+    flash(_("Angka dasbor diperbarui."), "success")
+    return redirect(url_for("results_admin.angkatan_dashboard", angkatan_id=angkatan_id))
 
 
 @bp.get("/angkatan/<int:angkatan_id>/dasbor/<key>")
@@ -905,8 +925,10 @@ def angkatan_panel(angkatan_id: int, key: str):
     """One angkatan dashboard panel with all its rows, paginated."""
     subject = _angkatan_subject(angkatan_id)
     panel = dashboards.panel("angkatan", key) or abort(404)
-    data = panel.fn(subject)
-    page = RowsPage(data.rows, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS)
+    data, page_no = dashboards.build_page(
+        panel, subject, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS
+    )
+    page = RowsPage(data.rows, page_no, PANEL_PAGE_ROWS, total_rows=data.total)
     return render_template(
         "results/panel.html",
         panel=panel,

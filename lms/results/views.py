@@ -418,18 +418,39 @@ def _staff_subject(instansi_id: int) -> dashboards.InstansiSubject:
 @staff_dashboard_required
 def staff_dashboard(instansi_id: int):
     """Pimpinan: the staff of the instansi (or unit) in scope: who reached this year's JP
-    target and who did not, and the courses completed."""
+    target and who did not, and the courses completed. The figures come from the stored
+    snapshot while it is fresh; the scope check in _staff_subject runs on every request."""
     subject = _staff_subject(instansi_id)
     scope = permissions.pimpinan_scope(current_user)
     unit_locked = scope is not None and scope.unit_id is not None and not permissions.is_admin(current_user)
+    built, computed_at = services.snapshots.dashboard(
+        "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
+    )
     return render_template(
         "results/staff_dashboard.html",
         subject=subject,
-        built=dashboards.build("instansi", subject),
+        built=built,
+        computed_at=computed_at,
+        refresh_form=ConfirmForm(),
         units=subject.instansi.units,
         unit_locked=unit_locked,
         preview=PANEL_PREVIEW_ROWS,
     )
+
+
+@bp.post("/dasbor/instansi/<int:instansi_id>/perbarui")
+@staff_dashboard_required
+def staff_dashboard_refresh(instansi_id: int):
+    """Recompute the staff dashboard's figures now ("Perbarui sekarang")."""
+    subject = _staff_subject(instansi_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.snapshots.dashboard(
+        "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
+    )
+    flash(_("Angka dasbor diperbarui."), "success")
+    unit = subject.unit.id if subject.unit else None
+    return redirect(url_for("results.staff_dashboard", instansi_id=instansi_id, unit=unit))
 
 
 @bp.get("/dasbor/instansi/<int:instansi_id>/panel/<key>")
@@ -438,8 +459,10 @@ def staff_panel(instansi_id: int, key: str):
     """One panel of the staff dashboard with all its rows, paginated."""
     subject = _staff_subject(instansi_id)
     panel = dashboards.panel("instansi", key) or abort(404)
-    data = panel.fn(subject)
-    page = RowsPage(data.rows, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS)
+    data, page_no = dashboards.build_page(
+        panel, subject, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS
+    )
+    page = RowsPage(data.rows, page_no, PANEL_PAGE_ROWS, total_rows=data.total)
     return render_template(
         "results/panel.html",
         panel=panel,

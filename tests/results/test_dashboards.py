@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from lms.accounts.models import EmployeeClass
 from lms.courses.models import EnrolmentStatus, LessonProgress
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -68,6 +69,77 @@ def test_angkatan_panels_count_what_they_say(app):
     assert predicates["Sangat Memuaskan"] == 1 and predicates["Kurang Memuaskan"] == 1
     assert predicates["Belum lengkap"] == 0
     assert dashboards.predicate_panel(subject).chart.labels[0] == "Sangat Memuaskan"
+
+
+def test_progress_buckets_say_none_and_all_only_when_true(app):
+    """0 % is nothing done and 100 % everything done, even when 1 of 300 rounds to 0 %."""
+    course = make_results_course(lessons=200)
+    lessons = [lesson.id for lesson in course.modules[0].lessons]
+    angkatan = make_results_angkatan(course=course)
+    done = {"one": 1, "half": 100, "over-half": 103, "all-but-one": 199, "all": 200, "none": 0}
+    for name, n in done.items():
+        e = enrol_in_results(angkatan, make_user(commit=False, full_name=name))
+        db.session.add_all(
+            [LessonProgress(user_id=e.user_id, lesson_id=i, completed_at=utcnow()) for i in lessons[:n]]
+        )
+    # viewed but not completed lessons do not count
+    viewer = enrol_in_results(angkatan, make_user(commit=False, full_name="viewer"))
+    db.session.add_all([LessonProgress(user_id=viewer.user_id, lesson_id=i) for i in lessons])
+    enrol_in_results(angkatan, status=EnrolmentStatus.WITHDRAWN)
+    db.session.flush()
+    subject = dashboards.AngkatanSubject(angkatan=angkatan, year=2026)
+    progress = dict(dashboards.progress_panel(subject).rows)
+    assert progress == {"0%": 2, "1-25%": 1, "26-50%": 1, "51-75%": 1, "76-99%": 1, "100%": 1}
+
+
+def test_jp_panel_fetches_the_window_and_counts_everyone(app):
+    """Targets: the instansi's for the class, else the default, else the built-in one; none for
+    non-ASN. The chart counts every participant; the table holds the requested window."""
+    inst, other = make_instansi(), make_instansi()
+    services.set_jp_target(inst, EmployeeClass.PNS, 30, None)
+    services.set_jp_target(None, EmployeeClass.PPPK, 10, None)
+    angkatan = make_results_angkatan()
+    year = 2026
+    people = {
+        "A own target reached": (inst, EmployeeClass.PNS, 30),
+        "B own target behind": (inst, EmployeeClass.PNS, 29),
+        "C builtin reached": (other, EmployeeClass.PNS, 20),
+        "D default reached": (other, EmployeeClass.PPPK, 10),
+        "E no target": (inst, EmployeeClass.NON_ASN, 5),
+    }
+    for name, (instansi, cls, jp) in people.items():
+        user = make_user(commit=False, full_name=name, instansi_id=instansi.id, employee_class=cls)
+        enrol_in_results(angkatan, user)
+        make_results_jp(user.id, year, jp)
+        make_results_jp(user.id, year - 1, 100)  # another year does not count
+    db.session.flush()
+    subject = dashboards.AngkatanSubject(angkatan=angkatan, year=year)
+    everything = dashboards.jp_angkatan_panel(subject)
+    assert [(r[0], r[2], r[3], r[4]) for r in everything.rows] == [
+        ("A own target reached", 30, 30, "Tercapai"),
+        ("B own target behind", 29, 30, "Belum tercapai"),
+        ("C builtin reached", 20, 20, "Tercapai"),
+        ("D default reached", 10, 10, "Tercapai"),
+        ("E no target", 5, "", "Tanpa target"),
+    ]
+    assert everything.chart.values == [3, 1, 1] and everything.row_count == 5
+    subject = dashboards.AngkatanSubject(angkatan=angkatan, year=year, window=(1, 2))
+    window = dashboards.jp_angkatan_panel(subject)
+    assert [r[0] for r in window.rows] == ["B own target behind", "C builtin reached"]
+    assert window.total == 5 and window.chart.values == [3, 1, 1]
+
+
+def test_a_panel_page_past_the_end_shows_the_last_page(app, client, login_as):
+    angkatan = _angkatan_with(60)
+    login_as(admin_user())
+    last = client.get(f"/admin/hasil/angkatan/{angkatan.id}/dasbor/jp?page=9")
+    assert last.status_code == 200
+    html = last.get_data(as_text=True)
+    assert "60 baris." in html and html.count("<tr>") == 1 + 10  # header + rows 51-60
+    first = client.get(f"/admin/hasil/angkatan/{angkatan.id}/dasbor/jp").get_data(as_text=True)
+    assert first.count("<tr>") == 1 + 50
+    rows = _csv(client.get(f"/admin/hasil/angkatan/{angkatan.id}/dasbor/jp/unduh.csv"))
+    assert len(rows) == 1 + 60
 
 
 def test_registered_panels_show_with_their_data(app, client, login_as):

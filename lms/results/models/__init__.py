@@ -16,8 +16,10 @@ from lms.results.models.certificates import (
     CertificateSettings,
     CertificateStatus,
 )
+from lms.results.models.dashboard_indexes import ix_lesson_progress_done
 from lms.results.models.jp import ExternalStatus, ExternalTraining, JpTarget
 from lms.results.models.scopes import PimpinanScope
+from lms.results.models.snapshots import DashboardSnapshot
 from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipation, SurveyResponse
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "CertificateSequence",
     "CertificateSettings",
     "CertificateStatus",
+    "DashboardSnapshot",
     "ExternalStatus",
     "ExternalTraining",
     "JpTarget",
@@ -38,6 +41,7 @@ __all__ = [
     "PredicateBand",
     "SchemeComponent",
     "SurveyAnswer",
+    "ix_lesson_progress_done",
     "SurveyItem",
     "SurveyParticipation",
     "SurveyResponse",

@@ -4,11 +4,14 @@ Interfaces other features use:
 
 - ``register_component_source(key, label, fn)``: ``fn(enrolment_ids) -> {enrolment_id: 0-100 | None}``
 - ``recompute_results(angkatan)`` / ``recompute_for_enrolments(enrolment_ids)`` after scores change
-- ``register_dashboard_panel(scope, key, title, fn)``: ``fn(subject) -> PanelData``
+- ``register_dashboard_panel(scope, key, title, fn)``: ``fn(subject) -> PanelData``; or
+  ``register_dashboard_panel(scope, key, title, compute=..., render=...)`` for a panel kept in
+  the dashboard snapshot (``compute(subject) -> dict`` without translated text,
+  ``render(payload, subject) -> PanelData``)
 - ``issue_completion_certificate(completion, by, base_url)``
 """
 
-from lms.results.services import audit, exports
+from lms.results.services import audit, exports, snapshots
 from lms.results.services.assessment import (
     DEFAULT_BANDS,
     BandInput,
@@ -141,6 +144,7 @@ __all__ = [
     "delete_pimpinan_scope",
     "delete_scheme",
     "exports",
+    "snapshots",
     "external_queue",
     "external_status_label",
     "EXTERNAL_TRANSITIONS",
