@@ -57,6 +57,13 @@ def write_intent(on: bool = True) -> None:
         g._sqlite_write_intent = on
 
 
+def end_write_intent() -> None:
+    """Undo :func:`write_intent`: transactions that begin after this call are read-only again
+    (deferred on SQLite), e.g. for what a GET view reads after the one write it had to make."""
+    if has_request_context():
+        g.pop("_sqlite_write_intent", None)
+
+
 def _wants_immediate() -> bool:
     if not has_request_context():
         return True  # CLI commands, workers and tests write

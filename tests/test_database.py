@@ -55,11 +55,15 @@ def test_concurrent_read_then_write_transactions_all_succeed(app):
 
 
 def test_get_views_that_write_begin_immediate_from_the_first_statement(app):
-    """The lesson page records progress on GET: its whole request, including the login-session
-    lookup before the view body, must begin IMMEDIATE (a deferred read that later writes is
-    refused at once with "database is locked" when another worker wrote in between)."""
-    with app.test_request_context("/kursus/contoh/pelajaran/1"):
+    """A GET view marked @writes (the course survey creates its default items on first use):
+    its whole request, including the login-session lookup before the view body, must begin
+    IMMEDIATE (a deferred read that later writes is refused at once with "database is locked"
+    when another worker wrote in between). The lesson page reads; when a visit must be
+    recorded it ends its read transaction and writes in a fresh one (write_intent)."""
+    with app.test_request_context("/evaluasi/kursus/1"):
         assert _wants_immediate() is True
+    with app.test_request_context("/kursus/contoh/pelajaran/1"):
+        assert _wants_immediate() is False
     with app.test_request_context("/kursus/"):
         assert _wants_immediate() is False  # the catalogue only reads
     with app.test_request_context("/kursus/", method="POST"):

@@ -11,7 +11,7 @@ pages (``learner_courses``, ``catalogue_courses``), so a list never shows what a
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select
 
 from lms.accounts.models import Role, User
 from lms.courses.models import (
@@ -59,20 +59,29 @@ def enrolled_in_course_clause(user_id: int):
     )
 
 
+def _is_enrolled_stmt(with_program: bool) -> Select:
+    cover = Angkatan.course_id == bindparam("course_id")
+    if with_program:
+        cover = or_(cover, Angkatan.program_id == bindparam("program_id"))
+    return (
+        select(Enrolment.id)
+        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+        .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(ACCESS_STATUSES), cover)
+        .limit(1)
+    )
+
+
+# Built once (with bound parameters): every course page and lesson asks this.
+_IS_ENROLLED_STMTS = {False: _is_enrolled_stmt(False), True: _is_enrolled_stmt(True)}
+
+
 def is_enrolled(user: User | None, course: Course) -> bool:
     """True when ``user`` has an active or completed enrolment covering ``course`` (one query)."""
     if not _signed_in(user):
         return False
-    cover = Angkatan.course_id == course.id
-    if course.program_id is not None:
-        cover = or_(cover, Angkatan.program_id == course.program_id)
-    stmt = (
-        select(Enrolment.id)
-        .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACCESS_STATUSES), cover)
-        .limit(1)
-    )
-    return db.session.scalar(stmt) is not None
+    stmt = _IS_ENROLLED_STMTS[course.program_id is not None]
+    params = {"user_id": user.id, "course_id": course.id, "program_id": course.program_id}
+    return db.session.scalar(stmt, params) is not None
 
 
 def can_view_course(user: User | None, course: Course) -> bool:

@@ -20,16 +20,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import BinaryIO
+from datetime import date, datetime, timedelta
+from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from lms import storage
 from lms.accounts import nip as nip_rules
@@ -716,7 +716,10 @@ def catalogue_query(
 ) -> Select:
     """Published courses matching a search, a program, a JP band, and "self-enrolment open"."""
     today = today or local_today(getattr(user, "timezone", None))
-    stmt = permissions.catalogue_courses(user).options(joinedload(Course.program))
+    # A card shows no description: leave the two biggest columns in the database.
+    stmt = permissions.catalogue_courses(user).options(
+        joinedload(Course.program), defer(Course.description_md), defer(Course.description_html)
+    )
     if q and q.strip():
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like)))
@@ -741,6 +744,20 @@ class CatalogueInfo:
     enrolled: bool = False
 
 
+# Built once, with bound parameters (see _PROGRESS_STMT).
+_LESSON_COUNTS_STMT = (
+    select(Module.course_id, func.count(Lesson.id))
+    .join(Lesson, Lesson.module_id == Module.id)
+    .where(Module.course_id.in_(bindparam("ids", expanding=True)), Module.published.is_(True))
+    .group_by(Module.course_id)
+)
+_CATALOGUE_FLAGS_STMT = select(
+    Course.id,
+    _open_angkatan_clause(bindparam("today")),
+    permissions.enrolled_in_course_clause(bindparam("user_id")),
+).where(Course.id.in_(bindparam("ids", expanding=True)))
+
+
 def catalogue_info(user: User, courses: list[Course], today: date | None = None) -> dict[int, CatalogueInfo]:
     """Lesson counts, "self-enrolment open" and "already enrolled" for a page of courses:
     three queries whatever the number of courses, lessons or learners."""
@@ -749,28 +766,25 @@ def catalogue_info(user: User, courses: list[Course], today: date | None = None)
     if not courses:
         return info
     ids = list(info)
-    counts = db.session.execute(
-        select(Module.course_id, func.count(Lesson.id))
-        .join(Lesson, Lesson.module_id == Module.id)
-        .where(Module.course_id.in_(ids), Module.published.is_(True))
-        .group_by(Module.course_id)
-    )
-    for course_id, n in counts:
+    for course_id, n in db.session.execute(_LESSON_COUNTS_STMT, {"ids": ids}):
         info[course_id].lessons = n
-    flags = db.session.execute(
-        select(Course.id, _open_angkatan_clause(today), permissions.enrolled_in_course_clause(user.id)).where(
-            Course.id.in_(ids)
-        )
-    )
+    flags = db.session.execute(_CATALOGUE_FLAGS_STMT, {"ids": ids, "today": today, "user_id": user.id})
     for course_id, is_open, enrolled in flags:
         info[course_id].open_enrolment = bool(is_open)
         info[course_id].enrolled = bool(enrolled)
     return info
 
 
+_COURSE_BY_SLUG_STMT = (
+    select(Course)
+    .where(Course.slug == bindparam("slug"))
+    .options(joinedload(Course.program), defer(Course.description_md))
+)
+
+
 def course_by_slug(slug: str) -> Course | None:
     """A course by its slug, with its program."""
-    return db.session.scalar(select(Course).where(Course.slug == slug).options(joinedload(Course.program)))
+    return db.session.scalar(_COURSE_BY_SLUG_STMT, {"slug": slug})
 
 
 def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
@@ -798,18 +812,19 @@ def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkata
 
 @dataclass
 class OutlineLesson:
-    """A lesson in a learner's outline, with their tick."""
+    """A lesson in a learner's outline, with their tick (and when they last opened it)."""
 
-    lesson: Lesson
+    lesson: LessonRef
     done: bool = False
     viewed: bool = False
+    viewed_at: datetime | None = None
 
 
 @dataclass
 class OutlineModule:
     """A module in a learner's outline: its lessons, its progress and whether it is open."""
 
-    module: Module
+    module: ModuleRef
     lessons: list[OutlineLesson] = field(default_factory=list)
     done: int = 0
     total: int = 0
@@ -833,10 +848,10 @@ class Outline:
     done: int
     total: int
     completion: CourseCompletion | None
-    resume: Lesson | None
-    next_lesson: Lesson | None
+    resume: LessonRef | None
+    next_lesson: LessonRef | None
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
-    order: list[Lesson]
+    order: list[LessonRef]
 
     @property
     def percent(self) -> float:
@@ -844,20 +859,89 @@ class Outline:
             return 100.0
         return 100.0 * self.done / self.total if self.total else 0.0
 
-    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    @property
+    def current_module(self) -> OutlineModule | None:
+        """The module the learner is in: that of the next lesson to do, else of the lesson last
+        opened, else the first (the course page shows its lessons; the others are one tap away)."""
+        for lesson in (self.next_lesson, self.resume):
+            if lesson is not None:
+                return self.by_lesson[lesson.id][0]
+        return self.modules[0] if self.modules else None
+
+    def neighbours(self, lesson: Lesson | LessonRef) -> tuple[LessonRef | None, LessonRef | None]:
         """(previous, next) lessons in reading order."""
         ids = [x.id for x in self.order]
         i = ids.index(lesson.id)
         return (self.order[i - 1] if i > 0 else None, self.order[i + 1] if i + 1 < len(ids) else None)
 
 
-def _progress_map(user_id: int, course_id: int) -> dict[int, LessonProgress]:
-    rows = db.session.scalars(
-        select(LessonProgress)
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(LessonProgress.user_id == user_id, Module.course_id == course_id)
+class ModuleRef(NamedTuple):
+    """What an outline knows of a module."""
+
+    id: int
+    title: str
+    summary: str
+    published: bool
+
+
+class LessonRef(NamedTuple):
+    """What an outline (and a learner's card) knows of a lesson: enough to link to it and label
+    it; the lesson page loads the rest."""
+
+    id: int
+    module_id: int
+    title: str
+    kind: LessonKind
+    required: bool = True
+    duration_minutes: int | None = None
+
+
+# The statements read on every visit of a course page or a lesson are built once, with bound
+# parameters: building a select and deriving its cache key cost more than running it on a small
+# table (about 0.1-0.25 ms a statement here), and the hot pages run several.
+_PROGRESS_STMT = (
+    select(
+        LessonProgress.id,
+        LessonProgress.lesson_id,
+        LessonProgress.completed_at,
+        LessonProgress.last_viewed_at,
     )
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+    .join(Module, Module.id == Lesson.module_id)
+    .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
+)
+
+
+def _outline_stmt(published_only: bool) -> Select:
+    stmt = (
+        select(
+            Module.id.label("module_id"),
+            Module.title.label("module_title"),
+            Module.summary,
+            Module.published,
+            Lesson.id,
+            Lesson.title,
+            Lesson.kind,
+            Lesson.required,
+            Lesson.duration_minutes,
+        )
+        .outerjoin(Lesson, Lesson.module_id == Module.id)
+        .where(Module.course_id == bindparam("course_id"))
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+    )
+    return stmt.where(Module.published.is_(True)) if published_only else stmt
+
+
+_OUTLINE_STMTS = {True: _outline_stmt(True), False: _outline_stmt(False)}
+_COMPLETION_STMT = select(CourseCompletion).where(
+    CourseCompletion.user_id == bindparam("user_id"), CourseCompletion.course_id == bindparam("course_id")
+)
+
+
+def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
+    """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
+    last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
+    rows = db.session.execute(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
     return {row.lesson_id: row for row in rows}
 
 
@@ -872,36 +956,43 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
     """The learner's outline of ``course``: a fixed number of queries whatever its size.
 
-    ``include_unpublished`` shows unpublished modules too (an admin's preview).
+    ``include_unpublished`` shows unpublished modules too (an admin's preview). One query reads
+    the modules with their lessons as small read-only tuples (:class:`ModuleRef`,
+    :class:`LessonRef`), not ORM objects: a 100-lesson course is read and listed on every visit
+    of its page and of each of its lessons, and never needs a lesson's body there.
     """
-    stmt = (
-        select(Module)
-        .where(Module.course_id == course.id)
-        .order_by(Module.position, Module.id)
-        .options(selectinload(Module.lessons))
-    )
-    if not include_unpublished:
-        stmt = stmt.where(Module.published.is_(True))
-    modules = list(db.session.scalars(stmt))
+    stmt = _OUTLINE_STMTS[not include_unpublished]
+    lessons_by_module: dict[ModuleRef, list[LessonRef]] = {}
+    current: ModuleRef | None = None
+    for row in db.session.execute(stmt, {"course_id": course.id}):
+        if current is None or current.id != row.module_id:
+            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
+            lessons_by_module[current] = []
+        if row.id is not None:
+            lessons_by_module[current].append(
+                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
+            )
     progress = _progress_map(user.id, course.id)
-    completion = db.session.scalar(
-        select(CourseCompletion).where(
-            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
-        )
-    )
+    completion = db.session.scalar(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id})
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    order: list[Lesson] = []
+    order: list[LessonRef] = []
     done = total = 0
-    for module in modules:
+    for module, lessons in lessons_by_module.items():
         om = OutlineModule(module=module)
-        for lesson in module.lessons:
+        counts = module.published or include_unpublished
+        for lesson in lessons:
             row = progress.get(lesson.id)
-            ol = OutlineLesson(lesson=lesson, done=bool(row and row.completed_at), viewed=row is not None)
+            ol = OutlineLesson(
+                lesson=lesson,
+                done=bool(row and row.completed_at),
+                viewed=row is not None,
+                viewed_at=row.last_viewed_at if row is not None else None,
+            )
             om.lessons.append(ol)
             by_lesson[lesson.id] = (om, ol)
             order.append(lesson)
-            if lesson.required and (module.published or include_unpublished):
+            if lesson.required and counts:
                 om.total += 1
                 om.done += ol.done
         outline_modules.append(om)
@@ -931,14 +1022,34 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     )
 
 
+_LESSON_PAGE_STMT = (
+    select(Lesson)
+    .where(Lesson.id == bindparam("lesson_id"))
+    .options(
+        # The lesson's pages show the course's title, never its description or program.
+        joinedload(Lesson.module)
+        .joinedload(Module.course)
+        .options(defer(Course.description_md), defer(Course.description_html)),
+        joinedload(Lesson.attachments),
+    )
+)
+
+
 def lesson_for_page(lesson_id: int) -> Lesson | None:
-    """A lesson with its module, course, program and attachments (two queries)."""
-    return db.session.scalar(
-        select(Lesson)
-        .where(Lesson.id == lesson_id)
-        .options(
-            joinedload(Lesson.module).joinedload(Module.course).joinedload(Course.program),
-            selectinload(Lesson.attachments),
+    """A lesson with its module, course and attachments (one query: a lesson has few
+    attachments, so joining them costs less than a second round trip)."""
+    return db.session.scalars(_LESSON_PAGE_STMT, {"lesson_id": lesson_id}).unique().one_or_none()
+
+
+def module_lessons(module: Module) -> list[Lesson]:
+    """A module's lessons with their bodies and attachments, for the offline download (two
+    queries, not one more per lesson for its attachments)."""
+    return list(
+        db.session.scalars(
+            select(Lesson)
+            .where(Lesson.module_id == module.id)
+            .order_by(Lesson.position, Lesson.id)
+            .options(selectinload(Lesson.attachments))
         )
     )
 
@@ -984,6 +1095,28 @@ def _touch(user: User, lesson: Lesson, at: datetime, complete: bool) -> LessonPr
     if newly_done:
         check_completion(user, lesson.module.course, at=at)
     return row
+
+
+# A lesson opened again within this time of its last recorded view is not written again.
+VIEW_REFRESH = timedelta(minutes=5)
+
+
+def view_needs_recording(outline: Outline, lesson: Lesson, at: datetime | None = None) -> bool:
+    """Whether opening ``lesson`` now must write (call :func:`record_view`), judged from the
+    learner's ``outline`` (read moments ago): on the first visit; while a text lesson is not yet
+    done (reading completes it, once); when another lesson was opened since (so that "continue
+    where you left off" points here); and when the last recorded view is older than
+    :data:`VIEW_REFRESH`. Otherwise (reloads, a lesson read again a minute later) the visit is
+    already on record and the page is read-only, so it needs no write lock at all.
+    """
+    _module_state, state = outline.by_lesson[lesson.id]
+    if state.viewed_at is None:
+        return True
+    if lesson.kind == LessonKind.TEXT and not state.done:
+        return True
+    if outline.resume is None or outline.resume.id != lesson.id:
+        return True
+    return (at or utcnow()) - state.viewed_at >= VIEW_REFRESH
 
 
 def record_view(user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
@@ -1154,14 +1287,6 @@ def completion_of(user: User, course: Course) -> CourseCompletion | None:
 
 
 @dataclass
-class LessonRef:
-    """Just enough of a lesson to link to it."""
-
-    id: int
-    title: str
-
-
-@dataclass
 class MyCourse:
     """One card on the learner's home."""
 
@@ -1213,119 +1338,110 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
+def _lesson_ref(row: Row) -> LessonRef:
+    return LessonRef(row.id, row.module_id, row.title, row.kind, row.required)
+
+
+# Built once, with bound parameters (see _PROGRESS_STMT).
+_MY_ANGKATAN_STMT = (
+    select(Enrolment.id, Angkatan)
+    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(permissions.ACCESS_STATUSES))
+    .order_by(Enrolment.id)
+)
+_MY_COURSES_STMT = (
+    select(Course, CourseCompletion.completed_at)
+    .outerjoin(
+        CourseCompletion,
+        and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id")),
+    )
+    .where(
+        Course.status == CourseStatus.PUBLISHED,
+        or_(
+            Course.id.in_(bindparam("direct", expanding=True)),
+            Course.program_id.in_(bindparam("programs", expanding=True)),
+        ),
+    )
+    .options(defer(Course.description_md), defer(Course.description_html))
+    .order_by(Course.title, Course.id)
+)
+_MY_LESSONS_STMT = (
+    select(
+        Module.course_id,
+        Module.id.label("module_id"),
+        Lesson.id,
+        Lesson.title,
+        Lesson.kind,
+        Lesson.required,
+        LessonProgress.id.label("progress_id"),
+        LessonProgress.completed_at,
+        LessonProgress.last_viewed_at,
+    )
+    .join(Module, Module.id == Lesson.module_id)
+    .outerjoin(
+        LessonProgress,
+        and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id")),
+    )
+    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.published.is_(True))
+    .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+)
+
+
 def my_learning(user: User) -> list[MyCourse]:
     """The learner's courses with progress, next lesson, resume point and deadline.
 
-    Six queries for the lot, plus the registered requirements per course.
+    Three queries for the lot (their angkatan; the courses with the learner's completion; every
+    lesson of those courses with the learner's progress, as plain rows), plus the registered
+    requirements per course.
     """
-    enrolments = enrolments_of(user)
-    if not enrolments:
+    # (enrolment id, angkatan) of the enrolments that give access; the oldest enrolment names
+    # the angkatan of a course reached through several.
+    enrolled = db.session.execute(_MY_ANGKATAN_STMT, {"user_id": user.id}).all()
+    if not enrolled:
         return []
-    program_ids = {e.angkatan.program_id for e in enrolments if e.angkatan.program_id}
-    direct_ids = {e.angkatan.course_id for e in enrolments if e.angkatan.course_id}
-    conditions = []
-    if direct_ids:
-        conditions.append(Course.id.in_(direct_ids))
-    if program_ids:
-        conditions.append(Course.program_id.in_(program_ids))
-    courses = list(
-        db.session.scalars(
-            select(Course)
-            .where(Course.status == CourseStatus.PUBLISHED, or_(*conditions))
-            .order_by(Course.title, Course.id)
-        )
-    )
+    courses = db.session.execute(
+        _MY_COURSES_STMT,
+        {
+            "user_id": user.id,
+            "direct": list({a.course_id for _id, a in enrolled if a.course_id}),
+            "programs": list({a.program_id for _id, a in enrolled if a.program_id}),
+        },
+    ).all()
     if not courses:
         return []
-    course_ids = [c.id for c in courses]
-    lessons = db.session.execute(
-        select(
-            Lesson.id.label("id"),
-            Lesson.title.label("title"),
-            Lesson.required.label("required"),
-            Module.course_id.label("course_id"),
-            Module.id.label("module_id"),
-        )
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Module.course_id.in_(course_ids), Module.published.is_(True))
-        .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
-    ).all()
-    progress = {
-        row.lesson_id: row
-        for row in db.session.execute(
-            select(LessonProgress.lesson_id, LessonProgress.completed_at, LessonProgress.last_viewed_at)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(LessonProgress.user_id == user.id, Module.course_id.in_(course_ids))
-        )
-    }
-    completions = {
-        c.course_id: c
-        for c in db.session.scalars(
-            select(CourseCompletion).where(
-                CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
-            )
-        )
-    }
-    by_course: dict[int, list] = {cid: [] for cid in course_ids}
+    by_course: dict[int, list[Row]] = {course.id: [] for course, _at in courses}
+    lessons = db.session.execute(_MY_LESSONS_STMT, {"user_id": user.id, "course_ids": list(by_course)})
     for row in lessons:
         by_course[row.course_id].append(row)
-    angkatan_of: dict[int, Angkatan] = {}
-    for e in sorted(enrolments, key=lambda e: e.id):
-        for course in courses:
-            if course.id == e.angkatan.course_id or (
-                course.program_id and course.program_id == e.angkatan.program_id
-            ):
-                angkatan_of.setdefault(course.id, e.angkatan)
     result = []
-    for course in courses:
+    for course, completed_at in courses:
         rows = by_course[course.id]
+        angkatan = next(
+            a
+            for _id, a in enrolled
+            if a.course_id == course.id or (course.program_id and a.program_id == course.program_id)
+        )
         required = [r for r in rows if r.required]
-        done = sum(1 for r in required if progress.get(r.id) and progress[r.id].completed_at)
+        done = sum(1 for r in required if r.completed_at)
         extra_done, extra_total = requirements_progress(user.id, course)
-        next_row = _next_open_lesson(course, rows, progress)
-        viewed = [progress[r.id] for r in rows if r.id in progress]
-        resume = None
-        if viewed:
-            last = max(viewed, key=lambda p: p.last_viewed_at)
-            title = next(r.title for r in rows if r.id == last.lesson_id)
-            resume = LessonRef(last.lesson_id, title)
-        completion = completions.get(course.id)
+        # The first lesson not done is always in an open module, also in a sequential course:
+        # every lesson before it, hence every module before its own, is done.
+        next_row = next((r for r in rows if not r.completed_at), None)
+        viewed = [r for r in rows if r.progress_id is not None]
+        last = max(viewed, key=lambda r: (r.last_viewed_at, r.progress_id)) if viewed else None
         result.append(
             MyCourse(
                 course=course,
-                angkatan=angkatan_of[course.id],
+                angkatan=angkatan,
                 done=done + extra_done,
                 total=len(required) + extra_total,
-                completed_at=completion.completed_at if completion else None,
-                jp_year=local_year(completion.completed_at, user.timezone) if completion else None,
-                next_lesson=LessonRef(next_row.id, next_row.title) if next_row else None,
-                resume=resume,
+                completed_at=completed_at,
+                jp_year=local_year(completed_at, user.timezone) if completed_at else None,
+                next_lesson=_lesson_ref(next_row) if next_row else None,
+                resume=_lesson_ref(last) if last else None,
             )
         )
     return result
-
-
-def _next_open_lesson(course: Course, rows: list, progress: dict) -> object | None:
-    """The first lesson not done, in reading order, inside a module that is open."""
-    module_done: dict[int, bool] = {}
-    for r in rows:
-        ok = module_done.get(r.module_id, True)
-        if r.required and not (progress.get(r.id) and progress[r.id].completed_at):
-            ok = False
-        module_done[r.module_id] = ok
-    previous_done = True
-    current_module = None
-    for r in rows:
-        if r.module_id != current_module:
-            if current_module is not None:
-                previous_done = previous_done and module_done[current_module]
-            current_module = r.module_id
-        if course.sequential and not previous_done:
-            return None
-        if not (progress.get(r.id) and progress[r.id].completed_at):
-            return r
-    return None
 
 
 # --- angkatan --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from lms import storage
 from lms.courses import permissions, services
 from lms.courses.forms import CatalogueSearchForm, DoneForm, SelfEnrolForm, options
 from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
-from lms.database import writes
+from lms.database import end_write_intent, write_intent
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -119,11 +119,32 @@ def course(slug: str):
         "courses/course.html",
         course=course,
         outline=outline,
+        expanded=_expanded_module(outline, request.args.get("modul", "")),
+        collapsible=len(outline.order) > OUTLINE_COLLAPSE_ABOVE,
         can_access=can_access,
         is_author=is_author,
         open_angkatan=open_angkatan,
-        enrol_form=SelfEnrolForm(),
+        enrol_form=SelfEnrolForm() if not can_access else None,
     )
+
+
+# A course with more lessons than this lists the lessons of one module at a time (the others
+# are one tap away): on a phone, 100 lesson rows are a long scroll in which the learner loses
+# the place they are at; the modules with their progress give the overview.
+OUTLINE_COLLAPSE_ABOVE = 30
+ALL_MODULES = "semua"
+
+
+def _expanded_module(outline: services.Outline, requested: str) -> int | None:
+    """The id of the module whose lessons the course page lists, or None for every module: all
+    of a small course, all on request (``?modul=semua``), else the module asked for
+    (``?modul=<id>``) or, by default, the learner's current module."""
+    if len(outline.order) <= OUTLINE_COLLAPSE_ABOVE or requested == ALL_MODULES or not outline.modules:
+        return None
+    ids = {m.module.id for m in outline.modules}
+    if requested.isdigit() and int(requested) in ids:
+        return int(requested)
+    return outline.current_module.module.id
 
 
 @bp.post("/kursus/<slug>/daftar/<int:angkatan_id>")
@@ -195,28 +216,67 @@ def _locked_response(course: Course, module: Module):
     )
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the request loaded (it is what was just read or written, and
+    the rest of the request would otherwise reload it object by object)."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def _begin_write() -> None:
+    """End the request's read transaction so that the next statement begins a write transaction
+    (``BEGIN IMMEDIATE`` on SQLite, see :func:`lms.database.write_intent`).
+
+    Upgrading a deferred (read) transaction to a write is refused at once by SQLite when another
+    process wrote since it began ("database is locked": no busy timeout applies), whereas a fresh
+    IMMEDIATE transaction waits its turn for the write lock. Nothing was changed in the read
+    transaction, so committing it only ends it.
+    """
+    _commit_keeping_loaded()
+    write_intent()
+
+
 @bp.get("/kursus/<slug>/pelajaran/<int:lesson_id>")
-@writes
 @login_required
 def lesson(slug: str, lesson_id: int):
-    """A lesson with previous/next and a way to mark it done. Opening a text lesson completes it
-    (reading is what it asks), so this GET writes: it renders, then commits once."""
+    """A lesson with previous/next and a way to mark it done.
+
+    Opening a lesson is recorded (for "continue where you left off") and opening a text lesson
+    completes it, since reading is what it asks. Most views are read-only all the same: the page
+    reads in a deferred transaction, which on SQLite runs side by side with every other reader,
+    and :func:`services.view_needs_recording` decides from the outline just read whether this
+    visit adds anything (first visit, a text lesson not yet done, another lesson opened since, or
+    the last recorded view older than a few minutes). Only then does the view end its read
+    transaction and record the visit in a fresh write transaction (:func:`_begin_write`), committed
+    before the page renders; when the visit completed the lesson, the outline is read again.
+    """
     lesson = _lesson_or_404(slug, lesson_id)
     course = lesson.module.course
     is_author = permissions.can_author(current_user)
     # A learner who may view the lesson is enrolled; an admin may be enrolled too.
     learner = permissions.is_enrolled(current_user, course) if is_author else True
-    if course.sequential and not is_author:
-        before = services.course_outline(course, current_user)
-        if not services.lesson_state(before, lesson)[0].open:
-            return _locked_response(course, lesson.module)
-    if learner:
-        services.record_view(current_user, lesson)
     outline = services.course_outline(course, current_user, include_unpublished=is_author)
     module_state, lesson_state = services.lesson_state(outline, lesson)
+    if course.sequential and not is_author and not module_state.open:
+        return _locked_response(course, lesson.module)
+    now = utcnow()
+    if learner and services.view_needs_recording(outline, lesson, now):
+        was_done = lesson_state.done
+        _begin_write()
+        services.record_view(current_user, lesson, at=now)
+        _commit_keeping_loaded()
+        end_write_intent()
+        if lesson.kind == LessonKind.TEXT and not was_done:
+            outline = services.course_outline(course, current_user, include_unpublished=is_author)
+            module_state, lesson_state = services.lesson_state(outline, lesson)
     previous, following = outline.neighbours(lesson)
     following_open = following is None or is_author or services.lesson_state(outline, following)[0].open
-    page = render_template(
+    return render_template(
         "courses/lesson.html",
         course=course,
         lesson=lesson,
@@ -230,8 +290,6 @@ def lesson(slug: str, lesson_id: int):
         embed=services.video_embed(lesson.video_url) if lesson.kind == LessonKind.VIDEO else None,
         done_form=DoneForm(),
     )
-    db.session.commit()
-    return page
 
 
 @bp.post("/kursus/<slug>/pelajaran/<int:lesson_id>/selesai")
@@ -287,12 +345,13 @@ def download_module(slug: str, module_id: int):
         state = next((m for m in outline.modules if m.module.id == module.id), None)
         if state is None or not state.open:
             return _locked_response(course, module)
+    lessons = services.module_lessons(module)
     html = render_template(
         "courses/offline_module.html",
         course=course,
         module=module,
-        lessons=module.lessons,
-        embeds={le.id: services.video_embed(le.video_url) for le in module.lessons if le.video_url},
+        lessons=lessons,
+        embeds={le.id: services.video_embed(le.video_url) for le in lessons if le.video_url},
         generated_at=utcnow(),
     )
     response = current_app.response_class(html, mimetype="text/html")

@@ -279,6 +279,43 @@ def test_sequential_gating_opens_a_module_when_the_previous_is_done(app):
     assert all(m.open for m in services.course_outline(course, learner).modules)
 
 
+def test_a_view_needs_recording_only_when_it_adds_something(app):
+    learner = make_user()
+    course = make_course(lessons=0)
+    module = course.modules[0]
+    text, video = make_lesson(module), make_lesson(module, kind="video")
+    t0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def needs(lesson, at):
+        return services.view_needs_recording(services.course_outline(course, learner), lesson, at)
+
+    assert needs(text, t0)  # first visit
+    services.record_view(learner, video, at=t0)
+    assert not needs(video, t0 + timedelta(minutes=4))  # the latest view, a moment ago
+    assert needs(video, t0 + services.VIEW_REFRESH)  # on record, but long ago
+    services.record_view(learner, text, at=t0 + timedelta(minutes=1))
+    assert not needs(text, t0 + timedelta(minutes=2))  # done on opening, just now
+    assert needs(video, t0 + timedelta(minutes=2))  # another lesson was opened since
+    db.session.execute(
+        LessonProgress.__table__.update().where(LessonProgress.lesson_id == text.id).values(completed_at=None)
+    )
+    assert needs(text, t0 + timedelta(minutes=2))  # a text lesson not yet done completes once
+
+
+def test_the_current_module_is_where_the_learner_goes_next(app):
+    learner = make_user()
+    course = make_course(modules=3, lessons=2)
+    m1, m2, m3 = course.modules
+    assert services.course_outline(course, learner).current_module.module.id == m1.id
+    for lesson in m1.lessons:
+        services.record_view(learner, lesson)
+    assert services.course_outline(course, learner).current_module.module.id == m2.id
+    for lesson in (*m2.lessons, *m3.lessons):
+        services.record_view(learner, lesson)
+    # Everything done: the module of the lesson last opened.
+    assert services.course_outline(course, learner).current_module.module.id == m3.id
+
+
 def test_my_learning_lists_progress_next_lesson_resume_and_deadline(app):
     learner = make_user()
     program = make_program()

@@ -4,13 +4,15 @@ print and offline download, files, self-enrolment."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.courses import services
 from lms.courses.models import CourseCompletion, Enrolment, JpRecord, LessonProgress
 from lms.extensions import db
+from lms.models_base import utcnow
 from tests.courses.test_services import PDF, PNG
 from tests.factories import (
     enrol_user,
@@ -156,6 +158,65 @@ def test_resume_goes_to_the_last_viewed_lesson(client, login_as, learner):
     assert f"/pelajaran/{lessons[1].id}" in page and f"/pelajaran/{lessons[0].id}" in page  # resume and next
 
 
+def _writes(statements) -> list[str]:
+    verbs = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
+    return [st for st in statements if st.lstrip().upper().startswith(verbs)]
+
+
+def _viewed_at(learner, lesson):
+    db.session.expire_all()
+    return db.session.scalar(
+        select(LessonProgress.last_viewed_at).where(
+            LessonProgress.user_id == learner.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+
+
+def test_opening_a_lesson_again_soon_only_reads(client, login_as, learner, count_queries):
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    url = f"/kursus/{course.slug}/pelajaran/{lesson.id}"
+    enrol_user(learner, course)
+    login_as(learner)
+    with count_queries() as first:
+        assert client.get(url).status_code == 200
+    assert any(st.lstrip().upper().startswith("INSERT INTO LESSON_PROGRESS") for st in first.statements)
+    recorded = _viewed_at(learner, lesson)
+    with count_queries() as again:
+        page = _text(client.get(url))
+    # No write and, on SQLite, not even the write lock (no BEGIN IMMEDIATE).
+    assert _writes(again.statements) == []
+    assert "tercatat selesai" in page and 'value="50"' in page
+    assert _viewed_at(learner, lesson) == recorded
+
+
+def test_opening_a_lesson_after_the_refresh_time_records_the_view(client, login_as, learner, count_queries):
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    url = f"/kursus/{course.slug}/pelajaran/{lesson.id}"
+    enrol_user(learner, course)
+    login_as(learner)
+    client.get(url)
+    long_ago = utcnow() - services.VIEW_REFRESH - timedelta(seconds=5)
+    db.session.execute(update(LessonProgress).values(last_viewed_at=long_ago))
+    db.session.commit()
+    with count_queries() as q:
+        assert client.get(url).status_code == 200
+    assert any(st.lstrip().upper().startswith("UPDATE LESSON_PROGRESS") for st in q.statements)
+    assert _viewed_at(learner, lesson) > long_ago + timedelta(seconds=4)
+
+
+def test_going_back_to_a_lesson_moves_the_resume_point_at_once(client, login_as, learner):
+    course = make_course(lessons=3)
+    first, second, _third = course.modules[0].lessons
+    enrol_user(learner, course)
+    login_as(learner)
+    for lesson in (first, second, first):  # all within a minute
+        client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}")
+    response = client.get(f"/kursus/{course.slug}/lanjutkan")
+    assert response.headers["Location"].endswith(f"/pelajaran/{first.id}")
+
+
 def test_sequential_gating_locks_the_next_module(client, login_as, learner):
     course = make_course(modules=2, lessons=1, sequential=True)
     first = course.modules[0].lessons[0]
@@ -170,6 +231,51 @@ def test_sequential_gating_locks_the_next_module(client, login_as, learner):
     assert f"/pelajaran/{locked.id}" not in _text(client.get(f"/kursus/{course.slug}"))
     client.get(f"/kursus/{course.slug}/pelajaran/{first.id}")
     assert client.get(f"/kursus/{course.slug}/pelajaran/{locked.id}").status_code == 200
+
+
+def test_a_long_course_lists_the_lessons_of_the_current_module_and_the_rest_on_request(
+    client, login_as, learner
+):
+    course = make_course(modules=4, lessons=10, kinds=("text", "video"))  # 40 lessons
+    m1, m2, m3, _m4 = course.modules
+    enrol_user(learner, course)
+    login_as(learner)
+    for lesson in m1.lessons:
+        client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}")
+        client.post(f"/kursus/{course.slug}/pelajaran/{lesson.id}/selesai")
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    # The current module (the next lesson's) is open, every module keeps its title and progress.
+    assert all(f"/pelajaran/{le.id}" in page for le in m2.lessons)
+    assert not any(f'/pelajaran/{le.id}"' in page for m in (m1, m3) for le in m.lessons[:-1])
+    assert all(m.title in page for m in course.modules) and page.count("<progress") == 5
+    assert f'href="?modul={m3.id}#modul-{m3.id}"' in page and "Lihat 10 pelajaran" in page
+    # "Continue where you left off" and the next lesson stay on top.
+    assert f"Lanjutkan: {m1.lessons[-1].title}" in page and f"Berikutnya: {m2.lessons[0].title}" in page
+    page = _text(client.get(f"/kursus/{course.slug}?modul={m3.id}"))
+    assert all(f"/pelajaran/{le.id}" in page for le in m3.lessons)
+    assert f"/pelajaran/{m2.lessons[1].id}" not in page
+    page = _text(client.get(f"/kursus/{course.slug}?modul=semua"))
+    assert all(f"/pelajaran/{le.id}" in page for m in course.modules for le in m.lessons)
+    assert "Lihat 10 pelajaran" not in page
+    # Nonsense or a module of another course falls back to the current module.
+    other = make_course()
+    page = _text(client.get(f"/kursus/{course.slug}?modul={other.modules[0].id}"))
+    assert f"/pelajaran/{m2.lessons[0].id}" in page and f"/pelajaran/{m3.lessons[0].id}" not in page
+
+
+def test_outline_rows_show_tick_kind_duration_and_optional(client, login_as, learner):
+    course = make_course(lessons=0)
+    module = course.modules[0]
+    read = make_lesson(module, title="Dibaca", duration_minutes=7)
+    extra = make_lesson(module, title="Tambahan", kind="link", required=False)
+    enrol_user(learner, course)
+    login_as(learner)
+    client.get(f"/kursus/{course.slug}/pelajaran/{read.id}")
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert f'href="/kursus/{course.slug}/pelajaran/{read.id}"' in page
+    assert f'href="/kursus/{course.slug}/pelajaran/{extra.id}"' in page
+    assert "Bacaan · 7 mnt" in page and "Tautan · opsional" in page
+    assert page.count("tick-done") == 1 and page.count("tick-todo") == 1
 
 
 # --- lesson content --------------------------------------------------------------------------
@@ -231,6 +337,12 @@ def test_lesson_files_are_served_to_those_who_may_see_them(client, login_as, lea
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Panduan SKM.pdf" in response.headers["Content-Disposition"]
     assert client.get(att_url).data == PNG
+    second = services.add_attachment(lesson, services.Upload(io.BytesIO(PDF), "daftar.pdf"))
+    db.session.commit()
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}"))
+    assert att_url in page and f"/lampiran/{second.id}" in page  # every attachment listed
+    offline = _text(client.get(f"/kursus/{course.slug}/modul/{course.modules[0].id}/unduh"))
+    assert "bagan.png, daftar.pdf" in offline
 
 
 # --- catalogue and self-enrolment ------------------------------------------------------------
@@ -255,6 +367,19 @@ def test_catalogue_search_and_filters(client, login_as, learner):
         and "Pendaftaran mandiri dibuka" in page
     )
     assert "Belum ada kursus" in _text(client.get("/kursus/?q=tidak-ada-yang-cocok"))
+
+
+def test_catalogue_cards_show_jp_lessons_link_and_enrolment(client, login_as, learner):
+    mine = make_course(title="Kursus Saya", jp=12, lessons=3)
+    other = make_course(title="Kursus Lain", jp=4, lessons=2)
+    make_angkatan(course=other, enrolment_open=True)
+    enrol_user(learner, mine)
+    login_as(learner)
+    page = _text(client.get("/kursus/"))
+    assert f'href="/kursus/{mine.slug}">Kursus Saya</a>' in page
+    assert f'href="/kursus/{other.slug}">Kursus Lain</a>' in page
+    assert "12 JP · 3 pelajaran" in page and "4 JP · 2 pelajaran" in page
+    assert page.count("Anda terdaftar") == 1 and page.count("Pendaftaran mandiri dibuka") == 1
 
 
 def test_self_enrolment_from_the_course_page(client, login_as, learner):

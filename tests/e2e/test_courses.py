@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from lms.accounts import demo as accounts_demo
+from lms.accounts.models import User
 from lms.courses import demo as courses_demo
 from lms.extensions import db
 from tests.e2e.helpers import check_page, login
+from tests.factories import enrol_user, make_course
 
 try:
     from playwright.sync_api import expect
@@ -191,4 +194,30 @@ def test_demo_authoring_pages_pass_the_checks(live_server, page):
     page.goto(f"{live_server.url}/admin/kursus/impor")
     check_page(page)
     page.get_by_role("link", name="Program", exact=True).first.click()
+    check_page(page)
+
+
+def test_a_long_course_outline_opens_one_module_at_a_time(live_server, page):
+    """A 60-lesson course: the outline lists the current module's lessons, every module with its
+    progress; another module's lessons are one tap away, all of them on request. Light,
+    accessible and narrow-screen safe, without JavaScript."""
+    with live_server.app.app_context():
+        accounts_demo.seed()
+        db.session.commit()
+        learner = db.session.scalar(select(User).where(User.username == "peserta1"))
+        course = make_course(title="Kursus Panjang", modules=6, lessons=10)
+        enrol_user(learner, course)
+        slug = course.slug
+        third, third_id = course.modules[2].title, course.modules[2].id
+    login(page, live_server, "peserta1", PASSWORD)
+    page.goto(f"{live_server.url}/kursus/{slug}")
+    expect(page.locator(".outline .lesson-title")).to_have_count(10)
+    expect(page.locator(".outline progress")).to_have_count(6)
+    check_page(page)
+    page.get_by_role("link", name=re.compile(rf"^Lihat 10 pelajaran\W+{third}$")).click()
+    expect(page.locator(f"#modul-{third_id} .lesson-title")).to_have_count(10)
+    expect(page.locator(".outline .lesson-title")).to_have_count(10)
+    check_page(page)
+    page.get_by_role("link", name="Tampilkan pelajaran semua modul").click()
+    expect(page.locator(".outline .lesson-title")).to_have_count(60)
     check_page(page)
