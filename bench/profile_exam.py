@@ -7,8 +7,9 @@ benchmark database by default, and for ``-n`` fresh participants requests the st
 client sends: start (POST "Mulai"), attempt page, autosave (one answer), review (the page form
 with every answer, then the confirmation page), submit (confirm, then the result page). Prints
 per step the statements, Python calls (cProfile, second participant: the first warms the caches
-up) and CPU ms per request (``time.process_time`` over the others, without the profiler). Where bench/exam_day.py
-measures the whole system under load, this shows what one request of each step costs.
+up) and CPU ms per request (``time.process_time`` over the others, without the profiler).
+Where bench/exam_day.py measures the whole system under load, this shows what one request of
+each step costs.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from bench.common import default_sqlite_url, sqlalchemy_url  # noqa: E402
 from bench.exam_day import gift_source, setup_exam  # noqa: E402
-from bench.pages import ensure_database, _login_in_process  # noqa: E402
+from bench.pages import _login_in_process, ensure_database  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
@@ -104,22 +105,23 @@ def main(argv: list[str] | None = None) -> int:
             step(
                 "autosave",
                 first and seq == 1,
-                lambda c=client, aq=aq, value=value, seq=seq: c.post(
-                    attempt_path + "/jawaban", json={"question": int(aq), "seq": seq, "values": {f"q{aq}": [value]}}
+                lambda c=client, path=attempt_path, aq=aq, value=value, seq=seq: c.post(
+                    path + "/jawaban",
+                    json={"question": int(aq), "seq": seq, "values": {f"q{aq}": [value]}},
                 ),
             )
         form = [("hal", "1"), ("aksi", "kumpulkan")]
         for aq, value in sorted(options.items()):
             form += [("soal", aq), (f"q{aq}", value)]
 
-        def review(c=client, form=form):
-            c.post(attempt_path, data=MultiDict(form))
-            return c.get(attempt_path + "/kumpulkan")
+        def review(c=client, form=form, path=attempt_path):
+            c.post(path, data=MultiDict(form))
+            return c.get(path + "/kumpulkan")
 
         step("review", first, review)
 
-        def submit(c=client):
-            r = c.post(attempt_path + "/kumpulkan", data={})
+        def submit(c=client, path=attempt_path):
+            r = c.post(path + "/kumpulkan", data={})
             return c.get(r.headers["Location"])
 
         step("submit", first, submit)
@@ -127,10 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(options)} questions answered per participant")
 
     rest = max(args.n - 2, 1)
-    print(f"{'step':14} {'SQL':>4} {'calls/req':>10} {'CPU ms/req':>10}   (review and submit are two requests each)")
+    print("review and submit are two requests each")
+    print(f"{'step':14} {'SQL':>4} {'calls/req':>10} {'CPU ms/req':>10}")
     for name in STEPS:
         per = rest * (len(options) - 1) if name == "autosave" else rest
-        print(f"{name:14} {counts.get(name, 0):>4} {calls.get(name, 0):>10,} {cpu[name] * 1000 / max(per, 1):>10.2f}")
+        ms = cpu[name] * 1000 / max(per, 1)
+        print(f"{name:14} {counts.get(name, 0):>4} {calls.get(name, 0):>10,} {ms:>10.2f}")
         if args.top and (not args.step or args.step == name):
             profiles[name].sort_stats(args.sort).print_stats(args.top)
     with app.app_context():

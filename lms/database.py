@@ -49,12 +49,11 @@ def writes(view):
     return view
 
 
-def write_intent(on: bool = True) -> None:
+def write_intent() -> None:
     """Declare that the current request will write from now on (only for transactions that begin
-    after this call; prefer :func:`writes`, which covers the whole request). ``on=False`` after
-    the write's commit lets the rest of a GET request read without the write lock again."""
+    after this call; prefer :func:`writes`, which covers the whole request)."""
     if has_request_context():
-        g._sqlite_write_intent = on
+        g._sqlite_write_intent = True
 
 
 def end_write_intent() -> None:

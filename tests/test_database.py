@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from lms.accounts.models import Instansi
 from lms import worker
+from lms.accounts.models import Instansi
 from lms.database import WriterGate, _wants_immediate, optimize
 from lms.extensions import db
 from tests.factories import make_user

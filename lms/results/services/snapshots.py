@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from lms.database import write_intent
+from lms.database import end_write_intent, write_intent
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.results.models import DashboardSnapshot
@@ -143,7 +143,7 @@ def dashboard(
         write_intent()
         _upsert(*scope_of(subject), snap.payload, snap.computed_at)
         db.session.commit()
-        write_intent(False)
+        end_write_intent()
     return render(scope, subject, snap, preview), snap.computed_at
 
 
