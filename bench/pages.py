@@ -92,7 +92,9 @@ PAGES = [
     Page("lesson", "learner", "courses.lesson", ("slug", "lesson_id")),
     Page("my quizzes", "learner", "quizzes.my_quizzes"),
     Page("quiz start page", "learner", "quizzes.start_page", ("quiz_id",)),
-    Page("quiz attempt page", "learner", "quizzes.attempt", ("attempt_id",)),
+    # "examinee": the learner when they can start or resume an attempt on the quiz, else another
+    # participant of the course's angkatan without an attempt on it (see prepare_attempt).
+    Page("quiz attempt page", "examinee", "quizzes.attempt", ("attempt_id",)),
     Page("JP ledger", "learner", "results.my_jp"),
     Page("review queue", "mentor", "reviews.queue"),
     Page("angkatan dashboard", "admin", "results_admin.angkatan_dashboard", ("angkatan_id",)),
@@ -138,6 +140,7 @@ def pick_subjects() -> Subjects:
     s.values["angkatan_id"] = biggest[0].id
     course_angkatan = next(row for row in biggest if row.course_id is not None)
     course_id = course_angkatan.course_id
+    s.values["course_angkatan_id"] = course_angkatan.id
     s.values["slug"] = q("SELECT slug FROM courses WHERE id = :c", c=course_id).scalar()
     total = q(
         "SELECT count(*) FROM lessons l JOIN modules m ON m.id = l.module_id WHERE m.course_id = :c",
@@ -205,6 +208,58 @@ def open_attempt(app, username: str, quiz_id: int | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def prepare_attempt(app, subjects: Subjects, tries: int = 10) -> None:
+    """Choose the attempt page's subject: ``subjects.users["examinee"]`` and ``values["attempt_id"]``.
+
+    The learner is used when they can start or resume an attempt on the quiz. An earlier run may
+    have left their attempt finished at its deadline with no attempt left (max_attempts), so then
+    another participant of the course's angkatan who may still start (or resume) one is used:
+    those with the fewest attempts on the quiz first, then the most advanced (a module's quiz may be
+    gated behind its lessons)."""
+    quiz_id = subjects.values.get("quiz_id")
+    subjects.values["attempt_id"] = None
+    if quiz_id is None:
+        return
+    candidates = [subjects.users["learner"]]
+    with app.app_context():
+        candidates += list(
+            db.session.execute(
+                text(
+                    "SELECT u.username FROM enrolments e JOIN users u ON u.id = e.user_id "
+                    "JOIN quizzes z ON z.id = :q "
+                    "WHERE e.angkatan_id = :a AND u.username != :learner "
+                    "AND (z.max_attempts IS NULL OR EXISTS (SELECT 1 FROM attempts t WHERE t.quiz_id = z.id "
+                    "  AND t.user_id = e.user_id AND t.state = 'in_progress') "
+                    "  OR (SELECT count(*) FROM attempts t WHERE t.quiz_id = z.id AND t.user_id = e.user_id) "
+                    "  < z.max_attempts) "
+                    "ORDER BY (SELECT count(*) FROM attempts t WHERE t.quiz_id = z.id "
+                    "  AND t.user_id = e.user_id), "
+                    "  (SELECT count(*) FROM lesson_progress p WHERE p.user_id = e.user_id) DESC, "
+                    "  e.user_id LIMIT :n"
+                ),
+                {
+                    "a": subjects.values.get("course_angkatan_id"),
+                    "learner": subjects.users["learner"],
+                    "q": quiz_id,
+                    "n": tries,
+                },
+            ).scalars()
+        )
+        db.session.commit()
+    for username in candidates:
+        attempt_id = open_attempt(app, username, quiz_id)
+        if attempt_id is not None:
+            subjects.users["examinee"] = username
+            subjects.values["attempt_id"] = attempt_id
+            if username != subjects.users["learner"]:
+                subjects.notes.append(
+                    f"quiz attempt page: {subjects.users['learner']} cannot start or resume an "
+                    f"attempt on quiz {quiz_id}; using {username}"
+                )
+            return
+    subjects.notes.append(f"quiz attempt page: nobody of the angkatan could start quiz {quiz_id}")
+
+
 def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
     """Query count and status of each page, requested in-process on the database at ``url``."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "RATELIMIT_ENABLED": False})
@@ -212,9 +267,7 @@ def count_queries(url: str) -> tuple[Subjects, dict[str, dict]]:
     with app.app_context():
         subjects = pick_subjects()
         db.session.commit()
-    subjects.values["attempt_id"] = open_attempt(
-        app, subjects.users["learner"], subjects.values.get("quiz_id")
-    )
+    prepare_attempt(app, subjects)
     clients = {}
     for role, username in subjects.users.items():
         clients[role] = app.test_client()

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event  # noqa: E402
 
 from bench.common import default_sqlite_url, sqlalchemy_url  # noqa: E402
-from bench.pages import PAGES, _login_in_process, open_attempt, pick_subjects  # noqa: E402
+from bench.pages import PAGES, _login_in_process, pick_subjects, prepare_attempt  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         subjects = pick_subjects()
         db.session.commit()
-    subjects.values["attempt_id"] = open_attempt(
-        app, subjects.users["learner"], subjects.values.get("quiz_id")
-    )
+    prepare_attempt(app, subjects)
+    for note in subjects.notes:
+        print(f"note: {note}")
     clients = {}
     for role, username in subjects.users.items():
         clients[role] = app.test_client()
