@@ -12,6 +12,7 @@ rather than silently left out of the grade.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import random
 import re
@@ -21,11 +22,11 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from markupsafe import escape
-from sqlalchemy import Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, noload
+from sqlalchemy.orm import aliased, defer, joinedload, noload
 
 from lms.accounts.models import User
 from lms.courses import services as course_services
@@ -521,6 +522,32 @@ def quiz_question_count(quiz: Quiz) -> int:
     return sum(s.count if s.category_id else 1 for s in quiz.slots)
 
 
+@functools.cache
+def _quiz_for_start_page_stmt() -> Select:
+    """A quiz with its course (without the description, which the learner's quiz pages never
+    show) and module, and its number of questions as ``quiz_question_count`` counts them: one
+    statement, built once per process (parameter ``quiz_id``)."""
+    question_count = (
+        select(func.coalesce(func.sum(case((QuizSlot.category_id.is_not(None), QuizSlot.count), else_=1)), 0))
+        .where(QuizSlot.quiz_id == Quiz.id)
+        .scalar_subquery()
+    )
+    return (
+        select(Quiz, question_count)
+        .where(Quiz.id == bindparam("quiz_id", type_=Integer))
+        .options(
+            joinedload(Quiz.course).options(defer(Course.description_md), defer(Course.description_html)),
+            joinedload(Quiz.module),
+        )
+    )
+
+
+def quiz_for_start_page(quiz_id: int) -> tuple[Quiz, int] | None:
+    """(quiz, number of questions) for the quiz's start page, or None when there is no such quiz."""
+    row = db.session.execute(_quiz_for_start_page_stmt(), {"quiz_id": quiz_id}).first()
+    return (row[0], int(row[1])) if row is not None else None
+
+
 # ------------------------------------------------------------------ attempts
 
 
@@ -576,18 +603,26 @@ class StartCheck:
     attempts: list[Attempt] = field(default_factory=list)
 
 
-def user_attempts(quiz_id: int, user_id: int) -> list[Attempt]:
-    return list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id)
-            .order_by(Attempt.number)
-        )
+_USER_ATTEMPTS_STMT = (
+    select(Attempt)
+    .where(
+        Attempt.quiz_id == bindparam("quiz_id", type_=Integer),
+        Attempt.user_id == bindparam("user_id", type_=Integer),
     )
+    .order_by(Attempt.number)
+)
 
 
-def start_check(quiz: Quiz, attempts: list[Attempt], now: datetime) -> StartCheck:
-    """Apply the window and attempt-count rules to a learner's attempts (no queries)."""
+def user_attempts(quiz_id: int, user_id: int) -> list[Attempt]:
+    """A learner's attempts on a quiz, in order (statement built once per process)."""
+    return list(db.session.scalars(_USER_ATTEMPTS_STMT, {"quiz_id": quiz_id, "user_id": user_id}))
+
+
+def start_check(
+    quiz: Quiz, attempts: list[Attempt], now: datetime, question_count: int | None = None
+) -> StartCheck:
+    """Apply the window and attempt-count rules to a learner's attempts (no queries when the
+    quiz's ``question_count`` is given; else its slots are loaded)."""
     open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     if open_attempt is not None:
         return StartCheck(True, open_attempt=open_attempt, attempts=attempts)
@@ -601,7 +636,7 @@ def start_check(quiz: Quiz, attempts: list[Attempt], now: datetime) -> StartChec
             _("Kesempatan mengerjakan sudah habis (%(n)s kali).", n=quiz.max_attempts),
             attempts=attempts,
         )
-    if not quiz.slots:
+    if (question_count == 0) if question_count is not None else not quiz.slots:
         return StartCheck(False, _("Kuis belum berisi soal."), attempts=attempts)
     return StartCheck(True, attempts=attempts)
 
@@ -1027,17 +1062,30 @@ def register_with_courses() -> None:
     course_services.register_completion_requirement(required_quizzes_status)
 
 
+# Built once per process (building the statement cost more than running it); the courses pages
+# ask for it on every request.
+_REQUIRED_QUIZZES_STMT = (
+    select(func.count(Quiz.id), func.count(QuizGrade.id))
+    .select_from(Quiz)
+    .outerjoin(
+        QuizGrade,
+        and_(
+            QuizGrade.quiz_id == Quiz.id,
+            QuizGrade.user_id == bindparam("user_id", type_=Integer),
+            QuizGrade.passed.is_(True),
+        ),
+    )
+    .where(
+        Quiz.course_id == bindparam("course_id", type_=Integer),
+        Quiz.required_for_completion.is_(True),
+        Quiz.published.is_(True),
+    )
+)
+
+
 def required_quizzes_status(user_id: int, course: Course) -> tuple[int, int]:
     """(passed, total) of the course's published quizzes required for completion: one query."""
-    row = db.session.execute(
-        select(func.count(Quiz.id), func.count(QuizGrade.id))
-        .select_from(Quiz)
-        .outerjoin(
-            QuizGrade,
-            and_(QuizGrade.quiz_id == Quiz.id, QuizGrade.user_id == user_id, QuizGrade.passed.is_(True)),
-        )
-        .where(Quiz.course_id == course.id, Quiz.required_for_completion.is_(True), Quiz.published.is_(True))
-    ).one()
+    row = db.session.execute(_REQUIRED_QUIZZES_STMT, {"user_id": user_id, "course_id": course.id}).one()
     return int(row[1]), int(row[0])
 
 
@@ -1097,17 +1145,30 @@ class AttemptPage:
         return sum(1 for q in self.all_questions if q.answered)
 
 
+# An attempt's questions in order, each with its saved answer (at most one: unique per question).
+_ATTEMPT_QUESTIONS_STMT = (
+    select(AttemptQuestion, AttemptAnswer)
+    .outerjoin(AttemptAnswer, AttemptAnswer.attempt_question_id == AttemptQuestion.id)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt_id", type_=Integer))
+    .order_by(AttemptQuestion.position)
+)
+_ATTEMPT_WITH_QUIZ_STMT = (
+    select(Attempt)
+    .where(Attempt.id == bindparam("attempt_id", type_=Integer))
+    .options(joinedload(Attempt.quiz))
+)
+
+
+def attempt_with_quiz(attempt_id: int) -> Attempt | None:
+    """An attempt and its quiz in one statement (the attempt and confirmation pages show both)."""
+    return db.session.scalar(_ATTEMPT_WITH_QUIZ_STMT, {"attempt_id": attempt_id})
+
+
 def attempt_page(attempt: Attempt, page: int = 1) -> AttemptPage:
-    """The questions of one page of an attempt, with the saved answers (two queries)."""
-    questions = db.session.scalars(
-        select(AttemptQuestion)
-        .where(AttemptQuestion.attempt_id == attempt.id)
-        .order_by(AttemptQuestion.position)
-    ).all()
-    answers = {
-        a.attempt_question_id: a
-        for a in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
-    }
+    """The questions of one page of an attempt, with the saved answers (one query)."""
+    rows = db.session.execute(_ATTEMPT_QUESTIONS_STMT, {"attempt_id": attempt.id}).all()
+    questions = [aq for aq, _answer in rows]
+    answers = {aq.id: answer for aq, answer in rows if answer is not None}
     views = []
     for number, aq in enumerate(questions, start=1):
         answer = answers.get(aq.id)
@@ -1208,6 +1269,29 @@ def learner_quiz_rows_stmt(
     elif course_level_only:
         stmt = stmt.where(Quiz.module_id.is_(None))
     return stmt
+
+
+@functools.cache
+def _learner_quiz_list_statements() -> tuple[Select, Select]:
+    """The "my quizzes" page's statements (rows of one page, total), built once per process with
+    the bound parameters ``user_id``, ``limit`` and ``offset``: building the statement cost more
+    than running it."""
+    rows = learner_quiz_rows_stmt(bindparam("user_id", type_=Integer))
+    page = rows.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    total = select(func.count()).select_from(rows.order_by(None).subquery())
+    return page, total
+
+
+def learner_quiz_list_page(user_id: int, limit: int, offset: int) -> list[LearnerQuizRow]:
+    """One page of a learner's quizzes across their courses (the "my quizzes" page)."""
+    stmt = _learner_quiz_list_statements()[0]
+    rows = db.session.execute(stmt, {"user_id": user_id, "limit": limit, "offset": offset}).all()
+    return [LearnerQuizRow(*row) for row in rows]
+
+
+def learner_quiz_list_count(user_id: int) -> int:
+    """How many quizzes ``learner_quiz_list_page`` pages through."""
+    return db.session.execute(_learner_quiz_list_statements()[1], {"user_id": user_id}).scalar() or 0
 
 
 def learner_quiz_rows(

@@ -76,13 +76,27 @@ def paginate_rows(stmt, per_page: int | None = None) -> RowPagination:
     )
 
 
+class ListPagination(Pagination):
+    """Pagination through a service's ``fetch(limit, offset)`` and ``total()`` (statements built once
+    per process). The count query runs only when the page does not tell the total already: a
+    page shorter than ``per_page`` with rows (or page 1 without any) is the last one."""
+
+    def _query_items(self) -> list:
+        return self._query_args["fetch"](self.per_page, self._query_offset)
+
+    def _query_count(self) -> int:
+        if (0 < len(self.items) < self.per_page) or (self.page == 1 and not self.items):
+            return self._query_offset + len(self.items)
+        return self._query_args["total"]()
+
+
 def _grace() -> int:
     return int(current_app.config.get("QUIZ_GRACE_SECONDS", services.DEFAULT_GRACE_SECONDS))
 
 
-def _own_attempt(attempt_id: int) -> Attempt:
-    attempt = db.get_or_404(Attempt, attempt_id)
-    if attempt.user_id != current_user.id:
+def _own_attempt(attempt_id: int, with_quiz: bool = False) -> Attempt:
+    attempt = services.attempt_with_quiz(attempt_id) if with_quiz else db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
 
@@ -104,16 +118,24 @@ def _touch(attempt: Attempt) -> Attempt:
 @login_required
 def my_quizzes():
     """The learner's quizzes across their courses, with the grade that counts."""
-    page = paginate_rows(services.learner_quiz_rows_stmt(current_user.id))
-    rows = [services.LearnerQuizRow(*row) for row in page.items]
-    return render_template("quizzes/my_quizzes.html", page=page, rows=rows)
+    user_id = current_user.id
+    page = ListPagination(
+        fetch=lambda limit, offset: services.learner_quiz_list_page(user_id, limit, offset),
+        total=lambda: services.learner_quiz_list_count(user_id),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("quizzes/my_quizzes.html", page=page, rows=page.items)
 
 
 @bp.get("/kuis/<int:quiz_id>")
 @login_required
 def start_page(quiz_id: int):
     """A quiz's start page: settings, the learner's attempts, and the start or continue button."""
-    quiz = db.get_or_404(Quiz, quiz_id)
+    found = services.quiz_for_start_page(quiz_id)
+    if found is None:
+        abort(404)
+    quiz, question_count = found
     if not permissions.can_take_quiz(current_user, quiz):
         abort(404)
     now = utcnow()
@@ -123,14 +145,14 @@ def start_page(quiz_id: int):
         _touch(open_attempt)
         quiz = db.session.get(Quiz, quiz_id)
         attempts = services.user_attempts(quiz.id, current_user.id)
-    check = services.start_check(quiz, attempts, now)
+    check = services.start_check(quiz, attempts, now, question_count)
     return render_template(
         "quizzes/start.html",
         quiz=quiz,
         attempts=attempts,
         check=check,
         form=StartForm(),
-        question_count=services.quiz_question_count(quiz),
+        question_count=question_count,
         grade=next((a for a in attempts if a.state == AttemptState.GRADED), None),
     )
 
@@ -159,7 +181,7 @@ def start(quiz_id: int):
 @login_required
 def attempt(attempt_id: int):
     """The attempt page: the questions of one page with every saved answer restored."""
-    attempt = _touch(_own_attempt(attempt_id))
+    attempt = _touch(_own_attempt(attempt_id, with_quiz=True))
     if attempt.state != AttemptState.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     page = services.attempt_page(attempt, request.args.get("hal", 1, type=int))
@@ -285,7 +307,7 @@ def status(attempt_id: int):
 @login_required
 def confirm_submit(attempt_id: int):
     """Confirm, then submit: a repeated or retried submit shows the same result."""
-    attempt = _touch(_own_attempt(attempt_id))
+    attempt = _touch(_own_attempt(attempt_id, with_quiz=True))
     if attempt.state != AttemptState.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     form = ConfirmForm()

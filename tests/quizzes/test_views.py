@@ -401,3 +401,26 @@ def test_course_quizzes_include_lists_a_learners_quizzes(setup, app):
         empty = render_template_string('{% include "quizzes/_course_quizzes.html" %}', quiz_rows=[])
     assert f'href="/kuis/{quiz.id}"' in html and "sedang dikerjakan" in html and attempt.id
     assert empty.strip() == ""
+
+
+def test_my_quizzes_pages_and_counts_only_when_needed(setup, app, client, login_as, count_queries):
+    course, learner, coach, quiz = setup
+    app.config["PER_PAGE"] = 2
+    bank = [s.question for s in quiz.slots]
+    for n in range(4):
+        make_quiz(course, questions=bank, title=f"Latihan {n}")
+    login_as(learner)
+    client.get("/kuis/")
+    with count_queries() as first:
+        page1 = client.get("/kuis/")
+    assert page1.status_code == 200 and "Halaman 1 dari 3" in page1.text and 'rel="next"' in page1.text
+    page2 = client.get("/kuis/?page=2")
+    assert "Halaman 2 dari 3" in page2.text and 'rel="next"' in page2.text
+    with count_queries() as last:
+        page3 = client.get("/kuis/?page=3")
+    assert "Halaman 3 dari 3" in page3.text and 'rel="prev"' in page3.text and 'rel="next"' not in page3.text
+    titles = re.findall(r'href="/kuis/\d+">([^<]+)</a>', page1.text + page2.text + page3.text)
+    assert sorted(titles) == ["Latihan 0", "Latihan 1", "Latihan 2", "Latihan 3", "Ujian Akhir"]
+    # A full page needs the total; the short last page tells it (one statement fewer).
+    assert last.count == first.count - 1, (first.statements, last.statements)
+    assert client.get("/kuis/?page=9").status_code == 200
