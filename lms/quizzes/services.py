@@ -925,13 +925,9 @@ def finish_overdue(
 
 def grade_attempt(attempt_id: int, now: datetime) -> None:
     """Grade a submitted attempt's automatic questions; essays wait for a person."""
-    questions = db.session.scalars(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-    ).all()
-    answers = {
-        a.attempt_question_id: a.response
-        for a in db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))
-    }
+    rows = db.session.execute(_ATTEMPT_QUESTIONS_STMT, {"attempt_id": attempt_id}).all()
+    questions = [aq for aq, _answer in rows]
+    answers = {aq.id: answer.response for aq, answer in rows if answer is not None}
     waiting = False
     updates = []
     score = 0.0
