@@ -213,9 +213,10 @@ def prepare_attempt(app, subjects: Subjects, tries: int = 10) -> None:
 
     The learner is used when they can start or resume an attempt on the quiz. An earlier run may
     have left their attempt finished at its deadline with no attempt left (max_attempts), so then
-    another participant of the course's angkatan who may still start (or resume) one is used:
-    those with the fewest attempts on the quiz first, then the most advanced (a module's quiz may be
-    gated behind its lessons)."""
+    another participant of the course's angkatan who may still resume or start one is used: one
+    with an open attempt first (an earlier run's examinee, so runs do not use up participants),
+    then those with the fewest attempts on the quiz, then the most advanced (a module's quiz may
+    be gated behind its lessons)."""
     quiz_id = subjects.values.get("quiz_id")
     subjects.values["attempt_id"] = None
     if quiz_id is None:
@@ -232,7 +233,9 @@ def prepare_attempt(app, subjects: Subjects, tries: int = 10) -> None:
                     "  AND t.user_id = e.user_id AND t.state = 'in_progress') "
                     "  OR (SELECT count(*) FROM attempts t WHERE t.quiz_id = z.id AND t.user_id = e.user_id) "
                     "  < z.max_attempts) "
-                    "ORDER BY (SELECT count(*) FROM attempts t WHERE t.quiz_id = z.id "
+                    "ORDER BY EXISTS (SELECT 1 FROM attempts t WHERE t.quiz_id = z.id "
+                    "  AND t.user_id = e.user_id AND t.state = 'in_progress') DESC, "
+                    "  (SELECT count(*) FROM attempts t WHERE t.quiz_id = z.id "
                     "  AND t.user_id = e.user_id), "
                     "  (SELECT count(*) FROM lesson_progress p WHERE p.user_id = e.user_id) DESC, "
                     "  e.user_id LIMIT :n"
