@@ -118,6 +118,9 @@ class User(UserMixin, db.Model):
 
     # Set by the login service so Flask-Login stores the session token, not the user id.
     _session_token = None
+    # Role codes loaded with the login session (one statement, no role rows to load); None
+    # means "read role_rows". The role services reset it when they change the rows.
+    _role_codes = None
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -133,10 +136,14 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> set[Role]:
+        if self._role_codes is not None:
+            return {Role(code) for code in self._role_codes}
         return {row.role for row in self.role_rows}
 
     def has_role(self, *roles: Role | str) -> bool:
-        mine = {r.value for r in self.roles}
+        mine = self._role_codes
+        if mine is None:
+            mine = {row.role.value for row in self.role_rows}
         return any((r.value if isinstance(r, Role) else r) in mine for r in roles)
 
     @property

@@ -7,14 +7,15 @@ caller (a view or a CLI command) commits once.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts import nip as nip_rules
@@ -97,12 +98,33 @@ def register_session_extra(name: str, build) -> None:
     """Load ``build(User.id)`` (a correlated scalar subquery) with every login session lookup;
     the value is then available as ``session_extra(user, name)`` for that request."""
     _SESSION_EXTRAS[name] = build
+    _session_statement.cache_clear()
 
 
 def session_extra(user: User, name: str):
     """A value registered with :func:`register_session_extra`, or None when it was not loaded
     (a user object not loaded through a login session, e.g. in a service test)."""
     return getattr(user, "_session_extras", {}).get(name)
+
+
+@functools.cache
+def _session_statement():
+    """The login lookup, built once per process (the registry above is code, not data): the
+    session's expiry, the user, the user's role codes aggregated in SQL (no second entity to
+    load) and the registered extras, for ``:token_hash``. Reusing one statement object spares
+    SQLAlchemy rebuilding it and its cache key on every request."""
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+    )
+    extras = [_SESSION_EXTRAS[n](User.id) for n in _SESSION_EXTRAS]
+    return (
+        select(LoginSession.expires_at, User, roles, *extras)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == bindparam("token_hash"))
+        .options(lazyload(User.role_rows))  # not the mapping's selectin: the codes come above
+    )
 
 
 def load_session_user(token: str) -> User | None:
@@ -112,25 +134,15 @@ def load_session_user(token: str) -> User | None:
     per-page extras in one statement."""
     if not token:
         return None
-    names = list(_SESSION_EXTRAS)
-    extras = [_SESSION_EXTRAS[n](User.id).label(f"extra_{i}") for i, n in enumerate(names)]
-    row = (
-        db.session.execute(
-            select(LoginSession, User, *extras)
-            .join(User, User.id == LoginSession.user_id)
-            .where(LoginSession.token_hash == hash_token(token))
-            .options(joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
+    row = db.session.execute(_session_statement(), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
-    login_session, user = row[0], row[1]
-    if login_session.expires_at <= utcnow() or not user.active:
+    expires_at, user, role_codes = row[0], row[1], row[2]
+    if expires_at <= utcnow() or not user.active:
         return None
     user._session_token = token
-    user._session_extras = dict(zip(names, row[2:], strict=True))
+    user._role_codes = frozenset(role_codes.split(",")) if role_codes else frozenset()
+    user._session_extras = dict(zip(_SESSION_EXTRAS, row[3:], strict=True))
     return user
 
 
@@ -323,6 +335,7 @@ def _apply(user: User, data: UserData, nip: str | None, username: str) -> None:
 def set_roles(user: User, roles: set[str]) -> None:
     """Make the user's global roles exactly ``roles``."""
     wanted = {Role(r) for r in roles}
+    user._role_codes = None  # the codes loaded with the login session no longer hold
     for row in list(user.role_rows):
         if row.role not in wanted:
             user.role_rows.remove(row)

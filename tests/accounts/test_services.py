@@ -39,6 +39,33 @@ def test_session_token_round_trip_and_logout(app):
     assert services.load_session_user(token) is None
 
 
+def test_session_lookup_loads_roles_in_one_statement(app, count_queries):
+    user = make_user(roles=("coach", "mentor"))
+    bare = make_user()
+    token, bare_token = (services.start_session(u, LIFETIME) for u in (user, bare))
+    db.session.commit()
+    db.session.expunge_all()
+    with count_queries() as q:
+        loaded = services.load_session_user(token)
+        assert loaded.roles == {Role.COACH, Role.MENTOR}
+        assert loaded.has_role("mentor") and loaded.has_role(Role.COACH)
+        assert not loaded.has_role(Role.ADMIN, "pimpinan")
+    assert len([s for s in q.statements if not s.startswith("BEGIN")]) == 1
+    loaded_bare = services.load_session_user(bare_token)
+    assert loaded_bare.roles == set() and not loaded_bare.has_role(Role.MENTOR)
+
+
+def test_role_change_within_the_request_is_seen(app):
+    user = make_user(roles=("mentor",))
+    token = services.start_session(user, LIFETIME)
+    db.session.commit()
+    db.session.expunge_all()
+    loaded = services.load_session_user(token)
+    services.set_roles(loaded, {"admin"})
+    assert loaded.is_admin and not loaded.has_role("mentor")
+    assert loaded.roles == {Role.ADMIN}
+
+
 def test_expired_session_is_refused(app):
     user = make_user()
     token = services.start_session(user, timedelta(seconds=-1))
