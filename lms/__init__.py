@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -156,9 +156,11 @@ def _register_template_helpers(app: Flask) -> None:
         if value is None:
             return ""
         zone = getattr(current_user, "tz_label", "WIB") if current_user else "WIB"
-        return f"{format_datetime(value, fmt)} {zone}"
+        return f"{i18n.format_datetime(value, fmt)} {zone}"
 
     app.add_template_filter(_dt, "dt")
+    # Flask-Babel's filter of the same name, with the locale lookups done once (lms/i18n.py).
+    app.add_template_filter(i18n.format_date, "dateformat")
     app.add_template_global(get_locale, "get_locale")  # <html lang> names the page's language
 
     @app.context_processor

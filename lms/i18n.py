@@ -10,8 +10,12 @@ request still takes effect. Nothing is kept between requests.
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, date, datetime
+
+from babel import Locale, dates
 from flask import Flask, g
-from flask_babel import get_translations
+from flask_babel import get_locale, get_timezone, get_translations
 
 
 def translations():
@@ -35,3 +39,64 @@ def install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+
+
+# --- dates and times ---------------------------------------------------------------------------
+#
+# Flask-Babel's ``format_datetime`` spends about 75 µs per value: it resolves the locale and the
+# time zone, parses the locale, looks up the named formats and combines them on every call. A
+# list page with twenty dates paid 1.5 ms for them. The functions below do the lookups once per
+# (locale, format) (code and CLDR data, the same in every process) and apply Babel's own
+# patterns, so the output is exactly Babel's (tests/test_i18n.py compares them).
+
+_NAMED_FORMATS = ("full", "long", "medium", "short")
+
+
+@functools.lru_cache(maxsize=64)
+def _datetime_patterns(locale_id: str, fmt: str):
+    locale = Locale.parse(locale_id)
+    if fmt in _NAMED_FORMATS:
+        combined = dates.get_datetime_format(fmt, locale=locale).replace("'", "")
+        return (
+            locale,
+            combined,
+            dates.parse_pattern(dates.get_time_format(fmt, locale=locale)),
+            dates.parse_pattern(dates.get_date_format(fmt, locale=locale)),
+        )
+    return locale, None, dates.parse_pattern(fmt), None
+
+
+@functools.lru_cache(maxsize=64)
+def _date_pattern(locale_id: str, fmt: str):
+    locale = Locale.parse(locale_id)
+    if fmt in _NAMED_FORMATS:
+        return locale, dates.parse_pattern(dates.get_date_format(fmt, locale=locale))
+    return locale, dates.parse_pattern(fmt)
+
+
+def format_datetime(value: datetime, fmt: str = "medium") -> str:
+    """``value`` (UTC; naive means UTC) in the request's time zone and language, as Flask-Babel's
+    ``format_datetime`` would write it."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    tz = get_timezone()
+    value = value.astimezone(tz)
+    if hasattr(tz, "normalize"):  # pytz
+        value = tz.normalize(value)
+    locale, combined, first, date_pattern = _datetime_patterns(str(get_locale()), fmt)
+    if combined is None:
+        return first.apply(value, locale)
+    return combined.replace("{0}", first.apply(value.timetz(), locale, reference_date=value.date())).replace(
+        "{1}", date_pattern.apply(value.date(), locale)
+    )
+
+
+def format_date(value: date | datetime, fmt: str = "medium") -> str:
+    """A date in the request's language, as Flask-Babel's ``format_date`` would write it
+    (a datetime is first taken to the request's time zone, as Flask-Babel does)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(get_timezone()).date()
+    locale, pattern = _date_pattern(str(get_locale()), fmt)
+    return pattern.apply(value, locale)

@@ -7,6 +7,7 @@ folder here, so these tests do not depend on a prior `make compile-translations`
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,44 @@ def test_catalog_passes_babels_own_checks():
         if errors
     ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"])
+def test_fast_date_formatting_matches_flask_babel(app, locale, zone):
+    """lms.i18n's date formatters do Babel's lookups once; their output must stay Babel's."""
+    from datetime import datetime
+
+    values = [
+        datetime(2026, 1, 1, 0, 0, 0),  # naive: UTC
+        datetime(2026, 3, 31, 16, 59, 59, tzinfo=UTC),  # the next day in Jayapura
+        datetime(2026, 11, 22, 23, 30, 5, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, 0, 0, tzinfo=UTC),
+    ]
+    config = app.extensions["babel"]
+    selector = config.timezone_selector
+    config.timezone_selector = lambda: zone
+    try:
+        _compare_formatting(app, locale, zone, values)
+    finally:
+        config.timezone_selector = selector
+
+
+def _compare_formatting(app, locale, zone, values):
+    from datetime import date
+
+    import flask_babel
+
+    from lms import i18n
+
+    with app.test_request_context(), flask_babel.force_locale(locale):
+        assert str(flask_babel.get_timezone()) == zone
+        for value in values:
+            for fmt in ("short", "medium", "long", "full", "d MMM y HH.mm"):
+                assert i18n.format_datetime(value, fmt) == flask_babel.format_datetime(value, fmt)
+            for fmt in ("short", "medium", "long", "d MMM y", "d MMMM y"):
+                assert i18n.format_date(value, fmt) == flask_babel.format_date(value, fmt)
+                assert i18n.format_date(value.date(), fmt) == flask_babel.format_date(value.date(), fmt)
+        assert i18n.format_date(date(2026, 8, 17), "d MMMM y") == flask_babel.format_date(
+            date(2026, 8, 17), "d MMMM y"
+        )
