@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from lms import cli, database, errors, i18n, security
+from lms import cli, database, errors, i18n, layout, security
 from lms.accounts import nip as nip_rules
 from lms.accounts import services as account_services
 from lms.accounts.admin_views import bp as users_bp
@@ -159,6 +159,7 @@ def _register_template_helpers(app: Flask) -> None:
         return f"{i18n.format_datetime(value, fmt)} {zone}"
 
     app.add_template_filter(_dt, "dt")
+    layout.register(app)
     # Flask-Babel's filter of the same name, with the locale lookups done once (lms/i18n.py).
     app.add_template_filter(i18n.format_date, "dateformat")
     app.add_template_global(get_locale, "get_locale")  # <html lang> names the page's language

@@ -205,3 +205,22 @@ def _compare_formatting(app, locale, zone, values):
         assert i18n.format_date(date(2026, 8, 17), "d MMMM y") == flask_babel.format_date(
             date(2026, 8, 17), "d MMMM y"
         )
+
+
+def test_navigation_follows_each_users_language_and_roles(i18n_app, login_as):
+    """The navigation's links are rendered once per language and role set (lms/layout.py):
+    one user's links never show to another."""
+    visits = [
+        ({"language": "id", "roles": ("admin",)}, ["Kelola Kursus", "Katalog"], ["Dasbor"]),
+        ({"language": "id"}, ["Katalog", "Proyek"], ["Kelola Kursus", "Dasbor"]),
+        ({"language": "en", "roles": ("admin",)}, ["Manage Courses", "Catalogue"], ["Katalog"]),
+        ({"language": "en", "roles": ("pimpinan",)}, ["Dashboard"], ["Manage Courses"]),
+        ({"language": "id", "roles": ("pimpinan",)}, ["Dasbor"], ["Kelola Kursus", "Dashboard"]),
+    ]
+    for fields, shown, hidden in visits:
+        client, _user = _logged_in_client(i18n_app, login_as, **fields)
+        nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
+        for text in shown:
+            assert f">{text}</a>" in nav, (fields, text)
+        for text in hidden:
+            assert f">{text}</a>" not in nav, (fields, text)

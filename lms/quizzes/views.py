@@ -151,7 +151,6 @@ def start_page(quiz_id: int):
         quiz=quiz,
         attempts=attempts,
         check=check,
-        form=StartForm(),
         question_count=question_count,
         grade=next((a for a in attempts if a.state == AttemptState.GRADED), None),
     )
