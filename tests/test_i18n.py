@@ -224,3 +224,15 @@ def test_navigation_follows_each_users_language_and_roles(i18n_app, login_as):
             assert f">{text}</a>" in nav, (fields, text)
         for text in hidden:
             assert f">{text}</a>" not in nav, (fields, text)
+
+
+def test_template_gettext_escapes_its_variables_and_formats_like_jinja(app):
+    env = app.jinja_env
+    with app.test_request_context():
+        html = env.from_string("{% autoescape true %}{{ _('Halo, %(n)s!', n=name) }}{% endautoescape %}")
+        assert html.render(name="<b>Andi</b>") == "Halo, &lt;b&gt;Andi&lt;/b&gt;!"
+        text = env.from_string(
+            "{% autoescape false %}{{ _('Halo, %(n)s!', n=name) }}{% endautoescape %}"
+        )  # not autoescaped: as given
+        assert text.render(name="<b>Andi</b>") == "Halo, <b>Andi</b>!"
+        assert env.from_string("{{ _('Selesai 100%%') }}").render() == "Selesai 100%"
