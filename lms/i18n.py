@@ -14,7 +14,8 @@ import functools
 from datetime import UTC, date, datetime
 
 from babel import Locale, dates
-from flask import Flask, g
+from flask import Flask
+from flask.globals import _cv_app  # Flask 3.x; pinned in requirements.txt
 from flask_babel import get_locale, get_timezone, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -22,7 +23,9 @@ from markupsafe import Markup
 
 def translations():
     """The current request's translations, resolved once per request."""
-    ctx = g.get("_flask_babel")
+    # The app context's ``g`` read from Flask's context variable, not through the ``g`` proxy:
+    # this runs for every string of every page, and the proxy costs several calls each time.
+    ctx = getattr(_cv_app.get().g, "_flask_babel", None)
     if ctx is None:
         return get_translations()  # first use: Flask-Babel creates its per-request slot
     tr = getattr(ctx, "babel_translations", None)
