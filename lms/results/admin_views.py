@@ -46,7 +46,13 @@ from lms.results.models import (
 )
 from lms.results.paging import RowsPage
 from lms.results.services import audit, dashboards
-from lms.results.views import PANEL_PAGE_ROWS, PANEL_PREVIEW_ROWS, base_url, csv_response
+from lms.results.views import (
+    PANEL_PAGE_ROWS,
+    PANEL_PREVIEW_ROWS,
+    base_url,
+    csv_response,
+    dashboard_sections,
+)
 
 bp = Blueprint("results_admin", __name__, url_prefix="/admin/hasil")
 RESULTS_PER_PAGE = 100
@@ -892,16 +898,22 @@ def angkatan_dashboard(angkatan_id: int):
     """Admin: an angkatan at a glance, panel by panel, each with a chart and a CSV table. The
     figures come from the stored snapshot while it is fresh (the access check above is not)."""
     subject = _angkatan_subject(angkatan_id)
-    built, computed_at = services.snapshots.dashboard(
+    snap = services.snapshots.current(
         "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
     )
+
+    def urls(key: str) -> tuple[str, str]:
+        return (
+            url_for("results_admin.angkatan_panel_csv", angkatan_id=angkatan_id, key=key),
+            url_for("results_admin.angkatan_panel", angkatan_id=angkatan_id, key=key),
+        )
+
     return render_template(
         "results/admin/dashboard.html",
         subject=subject,
-        built=built,
-        computed_at=computed_at,
+        sections=dashboard_sections("angkatan", subject, snap, PANEL_PREVIEW_ROWS, (angkatan_id,), urls),
+        computed_at=snap.computed_at,
         refresh_form=ConfirmForm(),
-        preview=PANEL_PREVIEW_ROWS,
     )
 
 
@@ -912,7 +924,7 @@ def angkatan_dashboard_refresh(angkatan_id: int):
     subject = _angkatan_subject(angkatan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.snapshots.dashboard(
+    services.snapshots.current(
         "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
     )
     flash(_("Angka dasbor diperbarui."), "success")

@@ -214,3 +214,35 @@ def test_a_panel_with_only_fn_is_computed_on_every_view(angkatan, client, login_
         assert len(calls) == 2
     finally:
         dashboards.unregister_dashboard_panel("angkatan", "live")
+
+
+def test_a_stored_panel_is_rendered_once_per_snapshot_and_language(angkatan, english_app, login_as):
+    """The rendered panel HTML is reused while the snapshot (its computed_at) and the language
+    stay the same; a recomputed snapshot or another language renders it again."""
+    renders = []
+
+    def compute(subject):
+        return {"n": 7}
+
+    def render(payload, subject):
+        renders.append(1)
+        return dashboards.PanelData(columns=["Kolom"], rows=[[payload["n"], len(renders)]])
+
+    dashboards.register_dashboard_panel("angkatan", "counted", "Counted", compute=compute, render=render)
+    try:
+        indonesian, english = english_app.test_client(), english_app.test_client()
+        login_as(admin_user(), on=indonesian)
+        login_as(admin_user(language="en"), on=english)
+        angkatan_id = angkatan.id
+        db.session.rollback()  # end the test's transaction: SQLite lets one writer at a time
+        first = _dashboard(indonesian, angkatan_id)
+        assert '<td class="num">1</td>' in first and len(renders) == 1
+        assert _dashboard(indonesian, angkatan_id) == first
+        assert len(renders) == 1  # the second view reused the rendered panel
+        assert "Spread of learning progress" in _dashboard(english, angkatan_id)
+        assert len(renders) == 2  # English is rendered separately
+        indonesian.post(f"/admin/hasil/angkatan/{angkatan_id}/dasbor/perbarui")
+        assert '<td class="num">3</td>' in _dashboard(indonesian, angkatan_id)
+        assert len(renders) == 3  # a new snapshot renders again
+    finally:
+        dashboards.unregister_dashboard_panel("angkatan", "counted")

@@ -126,11 +126,11 @@ def _upsert(kind: str, scope_id: int, payload: dict, at: datetime) -> None:
         )
 
 
-def dashboard(
+def current(
     scope: str, subject, preview: int, max_age: int, *, refresh: bool = False, now: datetime | None = None
-) -> tuple[list[tuple[Panel, PanelData]], datetime]:
-    """The panels of a dashboard view and when their figures were computed: from a fresh
-    snapshot, else computed, stored and committed now (``refresh`` forces that).
+) -> Snapshot:
+    """The snapshot a dashboard view shows: a fresh stored one, else computed, stored and
+    committed now (``refresh`` forces that).
 
     Storing commits here, unlike other services: a snapshot is a cache, not part of the view's
     change. The panels are computed in the read transaction, which is then ended so that SQLite
@@ -144,12 +144,26 @@ def dashboard(
         _upsert(*scope_of(subject), snap.payload, snap.computed_at)
         db.session.commit()
         end_write_intent()
+    return snap
+
+
+def dashboard(
+    scope: str, subject, preview: int, max_age: int, *, refresh: bool = False, now: datetime | None = None
+) -> tuple[list[tuple[Panel, PanelData]], datetime]:
+    """The panels of a dashboard view (see :func:`current`) and when their figures were computed."""
+    snap = current(scope, subject, preview, max_age, refresh=refresh, now=now)
     return render(scope, subject, snap, preview), snap.computed_at
+
+
+def render_panel(panel: Panel, subject, snap: Snapshot, preview: int) -> PanelData:
+    """One panel in the viewer's language: a stored panel from ``snap``, another computed now."""
+    subject.window = (0, preview)
+    if panel.compute is None:
+        return panel.fn(subject)
+    return panel.render(snap.payload["data"][panel.key], subject)
 
 
 def render(scope: str, subject, snap: Snapshot, preview: int) -> list[tuple[Panel, PanelData]]:
     """Every panel of ``scope`` in the viewer's language: stored panels from ``snap``, the
     others computed now."""
-    subject.window = (0, preview)
-    data = snap.payload["data"]
-    return [(p, p.render(data[p.key], subject) if p.compute else p.fn(subject)) for p in panels(scope)]
+    return [(p, render_panel(p, subject, snap, preview)) for p in panels(scope)]
