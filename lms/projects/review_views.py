@@ -5,6 +5,8 @@ the next item opens. Seminar sessions: scoring with the seminar rubric and the o
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,6 +17,7 @@ from lms.extensions import db
 from lms.models_base import utcnow
 from lms.projects import permissions, services
 from lms.projects.forms import (
+    STATE_CHOICES,
     DecisionForm,
     OutcomeForm,
     QueueFilterForm,
@@ -51,22 +54,60 @@ def _queue_gate() -> None:
         abort(404)
 
 
+@dataclass
+class FilterSelect:
+    """One filter select of the queue page: what the template writes out."""
+
+    name: str
+    label: str
+    choices: list
+    data: str | None
+    errors: list = field(default_factory=list)
+
+
+def _queue_filters(summary: services.QueueSummary) -> list[FilterSelect]:
+    """The queue's three filters (angkatan, stage, state) from the query string, with the
+    choices present in the queue. Parsed by hand: QueueFilterForm is built and validated only
+    when a value is not among the choices, for its messages (WTForms' three select fields cost
+    more than the rest of the page's own work)."""
+    args = request.args
+    filters = [
+        FilterSelect(
+            "angkatan",
+            _("Angkatan"),
+            [("", _("Semua angkatan"))] + [(str(i), name) for i, name in summary.angkatan_choices()],
+            args.get("angkatan"),
+        ),
+        FilterSelect(
+            "stage",
+            _("Tahap"),
+            [("", _("Semua tahap"))] + [(name, name) for name in summary.stage_choices()],
+            args.get("stage"),
+        ),
+        FilterSelect("state", _("Status"), STATE_CHOICES, args.get("state")),
+    ]
+    if all(not f.data or any(f.data == value for value, _label in f.choices) for f in filters):
+        return filters
+    form = QueueFilterForm(args)
+    for f in filters:
+        getattr(form, f.name).choices = f.choices
+    form.validate()
+    for f in filters:
+        f.errors = list(getattr(form, f.name).errors)
+    return filters
+
+
 @bp.get("/")
 @login_required
 def queue():
     """The items waiting for my decision, oldest first, filterable and paginated."""
     _queue_gate()
-    form = QueueFilterForm(request.args)
     # One grouped count gives the filter choices, the page's total and the navigation badge.
     summary = services.queue_summary(current_user)
-    form.angkatan.choices = [("", _("Semua angkatan"))] + [
-        (str(i), name) for i, name in summary.angkatan_choices()
-    ]
-    form.stage.choices = [("", _("Semua tahap"))] + [(name, name) for name in summary.stage_choices()]
-    form.validate()
-    angkatan_id = int(form.angkatan.data) if (form.angkatan.data or "").isdigit() else None
-    state = form.state.data if not form.state.errors else None
-    stage = form.stage.data if not form.stage.errors else None
+    filters = _queue_filters(summary)
+    stage, state = (f.data if not f.errors else None for f in filters[1:])
+    # An angkatan id filters even when it is not among the choices (the queue is then empty).
+    angkatan_id = int(filters[0].data) if (filters[0].data or "").isdigit() else None
     page = services.queue_page(
         current_user,
         angkatan_id=angkatan_id,
@@ -102,7 +143,7 @@ def queue():
     total = summary.total
     return render_template(
         "reviews/queue.html",
-        form=form,
+        filters=filters,
         page=page,
         rows=rows,
         overdue_days=overdue_days,

@@ -212,6 +212,29 @@ def test_queue_is_oldest_first_with_days_and_overdue_mark(make_app, login_as):
         assert "Tidak ada yang menunggu" in client.get("/reviews/?state=in_review").get_data(as_text=True)
 
 
+def test_queue_filters_keep_the_choice_and_mark_an_unknown_value(app, client, login_as):
+    """The hand-written filter selects: the chosen values stay selected; a value that is not
+    among the choices is ignored (stage, state) and marked invalid next to its select."""
+    world = project_world()
+    submit_stage_as_owner(world)
+    login_as(world.mentor)
+    text = client.get("/reviews/").get_data(as_text=True)
+    assert '<label for="angkatan">Angkatan</label>' in text and "aria-invalid" not in text
+    assert '<option value="Rancangan">Rancangan</option>' in text
+    angkatan_id = world.enrolment.angkatan_id
+    text = client.get(f"/reviews/?angkatan={angkatan_id}&stage=Rancangan&state=submitted").get_data(
+        as_text=True
+    )
+    assert f'<option value="{angkatan_id}" selected>' in text
+    assert '<option value="Rancangan" selected>' in text and '<option value="submitted" selected>' in text
+    assert "Menunggu 0 hari" in text and "aria-invalid" not in text
+    text = client.get("/reviews/?stage=Tidak-ada&state=rusak").get_data(as_text=True)
+    assert 'aria-describedby="stage-error" aria-invalid="true" id="stage"' in text
+    assert 'aria-describedby="state-error" aria-invalid="true" id="state"' in text
+    assert 'id="angkatan-error"' not in text
+    assert "Menunggu 0 hari" in text  # the unknown values do not filter
+
+
 def test_queue_shows_only_assigned_participants(app, client, login_as):
     world = project_world()
     submit_stage_as_owner(world)
