@@ -102,21 +102,21 @@ def _queue_filters(summary: services.QueueSummary) -> list[FilterSelect]:
 def queue():
     """The items waiting for my decision, oldest first, filterable and paginated."""
     _queue_gate()
-    # One grouped count gives the filter choices, the page's total and the navigation badge.
-    summary = services.queue_summary(current_user)
-    filters = _queue_filters(summary)
-    stage, state = (f.data if not f.errors else None for f in filters[1:])
-    # An angkatan id filters even when it is not among the choices (the queue is then empty).
-    angkatan_id = int(filters[0].data) if (filters[0].data or "").isdigit() else None
-    page = services.queue_page(
-        current_user,
-        angkatan_id=angkatan_id,
-        stage_name=stage or None,
-        state=state or None,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config.get("PER_PAGE", 25),
-        summary=summary,
+    # One statement gives the filter choices, the page's total, the navigation badge and the
+    # page's rows. The filters are then checked against the choices; an unknown stage or state
+    # is ignored (an unknown angkatan still filters: nothing of it waits).
+    args = request.args
+    raw_angkatan, raw_stage, raw_state = args.get("angkatan"), args.get("stage"), args.get("state")
+    angkatan_id = int(raw_angkatan) if (raw_angkatan or "").isdigit() else None
+    state = raw_state if any(raw_state == value for value, _label in STATE_CHOICES[1:]) else None
+    page_no = args.get("page", 1, type=int)
+    per_page = current_app.config.get("PER_PAGE", 25)
+    summary, page = services.queue_overview(
+        current_user, angkatan_id, raw_stage or None, state, page_no, per_page
     )
+    filters = _queue_filters(summary)
+    if raw_stage and filters[1].errors:  # asked for a stage that is not in the queue
+        summary, page = services.queue_overview(current_user, angkatan_id, None, state, page_no, per_page)
     now = utcnow()
     overdue_days = _overdue_days()
     # Labels and the link are built once, not once per row (gettext and url_for cost per call).
