@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -29,6 +40,8 @@ from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
+# Rendered filter forms kept per app (so per process).
+FILTER_FORM_CACHE_SIZE = 256
 # The tag colours of projects/_partials.html's state_tag, for rows prepared in the view.
 STATE_TAG_CLASSES = {"submitted": "tag-warn", "resubmitted": "tag-warn", "in_review": "tag-warn"}
 
@@ -97,6 +110,34 @@ def _queue_filters(summary: services.QueueSummary) -> list[FilterSelect]:
     return filters
 
 
+def _filter_form(summary: services.QueueSummary, angkatan, stage, state):
+    """The filter form's HTML. It depends only on the choices (the angkatan and stages in the
+    queue), the values asked for and the language, so it is rendered once per process for each
+    of those (a bounded dict per app) and shared: the key holds everything the HTML shows.
+    A form with an unknown value (error messages) is rendered each time."""
+    cache = current_app.extensions.setdefault("reviews_filter_forms", {})
+    key = (
+        str(get_locale()),
+        tuple(summary.angkatan_choices()),
+        tuple(summary.stage_choices()),
+        angkatan,
+        stage,
+        state,
+    )
+    html = cache.get(key)
+    if html is None:
+        filters = _queue_filters(summary)
+        html = get_template_attribute("reviews/_queue.html", "filter_form")(filters)
+        if not any(f.errors for f in filters):
+            while len(cache) >= FILTER_FORM_CACHE_SIZE:
+                try:  # the oldest entry; another thread may have evicted it already
+                    del cache[next(iter(cache))]
+                except (KeyError, StopIteration, RuntimeError):
+                    break
+            cache[key] = html
+    return html
+
+
 @bp.get("/")
 @login_required
 def queue():
@@ -114,9 +155,9 @@ def queue():
     summary, page = services.queue_overview(
         current_user, angkatan_id, raw_stage or None, state, page_no, per_page
     )
-    filters = _queue_filters(summary)
-    if raw_stage and filters[1].errors:  # asked for a stage that is not in the queue
+    if raw_stage and raw_stage not in summary.stage_choices():  # a stage not in the queue
         summary, page = services.queue_overview(current_user, angkatan_id, None, state, page_no, per_page)
+    filter_form = _filter_form(summary, raw_angkatan, raw_stage, raw_state)
     now = utcnow()
     overdue_days = _overdue_days()
     # Labels and the link are built once, not once per row (gettext and url_for cost per call).
@@ -143,7 +184,7 @@ def queue():
     total = summary.total
     return render_template(
         "reviews/queue.html",
-        filters=filters,
+        filter_form=filter_form,
         page=page,
         rows=rows,
         overdue_days=overdue_days,
