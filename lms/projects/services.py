@@ -1170,7 +1170,10 @@ def queue_overview(
         "offset": (page - 1) * per_page,
     }
     groups, items = [], []
-    for kind, *row in db.session.execute(stmt, params):
+    # On the session's connection: plain rows without the ORM's execution path (which would
+    # autoflush: flush instead; nothing to do on a page view).
+    db.session.flush()
+    for kind, *row in db.session.connection().execute(stmt, params):
         if kind == 0:  # (id, state, version, waiting_since, stage, title, name, angkatan id and name, n)
             groups.append(QueueGroup(row[7], row[8], row[4], row[1], int(row[9])))
         else:

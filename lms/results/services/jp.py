@@ -123,7 +123,8 @@ def target_for(user: User) -> int | None:
     the rule of :func:`target_lookup`, for one person in one small query."""
     cls = EmployeeClass(user.employee_class)
     specific = default = None
-    rows = db.session.execute(_target_statement(), {"cls": cls, "instansi_id": user.instansi_id})
+    db.session.flush()  # the Core connection below does not autoflush
+    rows = db.session.connection().execute(_target_statement(), {"cls": cls, "instansi_id": user.instansi_id})
     for instansi_id, target_jp in rows:
         if instansi_id is None:
             default = target_jp
@@ -257,13 +258,17 @@ def ledger(user: User, year: int | None = None, now: datetime | None = None) -> 
     the totals of every year, and their external trainings; five queries whatever the size."""
     this_year = current_year(user, now)
     year = year or this_year
-    # Plain rows with the columns the pages show (no ORM objects: the lists are read-only).
-    records = db.session.execute(_records_statement(), {"user_id": user.id, "year": year}).all()
-    totals = db.session.execute(_year_totals_statement(), {"user_id": user.id}).all()
+    # Plain rows with the columns the pages show, read on the session's connection: no ORM
+    # objects (the lists are read-only) and not the ORM's execution path (~90 Python calls per
+    # statement). That path would autoflush: flush here instead (nothing to do on a page view).
+    db.session.flush()
+    conn = db.session.connection()
+    records = conn.execute(_records_statement(), {"user_id": user.id, "year": year}).all()
+    totals = conn.execute(_year_totals_statement(), {"user_id": user.id}).all()
     years = [YearTotal(int(y), int(t or 0)) for y, t in totals]
     if this_year not in {y.year for y in years}:
         years.insert(0, YearTotal(this_year, 0))
-    external = db.session.execute(_external_statement(), {"user_id": user.id}).all()
+    external = conn.execute(_external_statement(), {"user_id": user.id}).all()
     return Ledger(
         user=user,
         year=year,

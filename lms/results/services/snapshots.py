@@ -11,11 +11,12 @@ and CSV exports compute live.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -68,17 +69,23 @@ def _usable(payload: dict, made_for: dict) -> bool:
 def read(scope: str, subject, preview: int, max_age: int, now: datetime | None = None) -> Snapshot | None:
     """The stored snapshot if it is fresh and was made for this view, else None (one query)."""
     kind, scope_id = scope_of(subject)
-    row = db.session.execute(
-        select(DashboardSnapshot.payload, DashboardSnapshot.computed_at).where(
-            DashboardSnapshot.scope == kind, DashboardSnapshot.scope_id == scope_id
-        )
-    ).first()
+    db.session.flush()  # the Core connection below does not autoflush
+    row = db.session.connection().execute(_read_statement(), {"scope": kind, "scope_id": scope_id}).first()
     if row is None:
         return None
     payload, computed_at = row
     if computed_at < (now or utcnow()) - timedelta(seconds=max_age):
         return None
     return Snapshot(payload, computed_at) if _usable(payload, _made_for(scope, subject, preview)) else None
+
+
+@functools.cache
+def _read_statement():
+    # Built once per process; run on the session's connection (plain rows, no ORM path).
+    return select(DashboardSnapshot.payload, DashboardSnapshot.computed_at).where(
+        DashboardSnapshot.scope == bindparam("scope", type_=DashboardSnapshot.scope.type),
+        DashboardSnapshot.scope_id == bindparam("scope_id", type_=Integer),
+    )
 
 
 def measure(scope: str, subject, preview: int, now: datetime | None = None) -> Snapshot:
