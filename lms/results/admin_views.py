@@ -8,8 +8,10 @@ from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -892,6 +894,18 @@ def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
     )
 
 
+def _admin_nav():
+    """results/admin/_nav.html rendered once per process for each language (its links and
+    labels depend on nothing else), for the pages that show it most often."""
+    cache = current_app.extensions.setdefault("results_admin_nav", {})
+    key = (str(get_locale()), request.script_root)
+    html = cache.get(key)
+    if html is None:
+        rendered = current_app.jinja_env.get_template("results/admin/_nav.html").render()
+        html = cache[key] = Markup(rendered)  # noqa: S704 - an autoescaped template's output
+    return html
+
+
 @bp.get("/angkatan/<int:angkatan_id>/dasbor")
 @results_admin_required
 def angkatan_dashboard(angkatan_id: int):
@@ -910,10 +924,10 @@ def angkatan_dashboard(angkatan_id: int):
 
     return render_template(
         "results/admin/dashboard.html",
+        admin_nav=_admin_nav(),
         subject=subject,
         sections=dashboard_sections("angkatan", subject, snap, PANEL_PREVIEW_ROWS, (angkatan_id,), urls),
         computed_at=snap.computed_at,
-        refresh_form=ConfirmForm(),
     )
 
 

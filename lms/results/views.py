@@ -495,7 +495,6 @@ def staff_dashboard(instansi_id: int):
         subject=subject,
         sections=dashboard_sections("instansi", subject, snap, PANEL_PREVIEW_ROWS, (instansi_id, unit), urls),
         computed_at=snap.computed_at,
-        refresh_form=ConfirmForm(),
         units=subject.instansi.units,
         unit_locked=unit_locked,
     )
