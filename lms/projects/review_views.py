@@ -5,7 +5,20 @@ the next item opens. Seminar sessions: scoring with the seminar rubric and the o
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass, field
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -15,6 +28,7 @@ from lms.extensions import db
 from lms.models_base import utcnow
 from lms.projects import permissions, services
 from lms.projects.forms import (
+    STATE_CHOICES,
     DecisionForm,
     OutcomeForm,
     QueueFilterForm,
@@ -26,6 +40,8 @@ from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
+# Rendered filter forms kept per app (so per process).
+FILTER_FORM_CACHE_SIZE = 256
 # The tag colours of projects/_partials.html's state_tag, for rows prepared in the view.
 STATE_TAG_CLASSES = {"submitted": "tag-warn", "resubmitted": "tag-warn", "in_review": "tag-warn"}
 
@@ -51,31 +67,97 @@ def _queue_gate() -> None:
         abort(404)
 
 
+@dataclass
+class FilterSelect:
+    """One filter select of the queue page: what the template writes out."""
+
+    name: str
+    label: str
+    choices: list
+    data: str | None
+    errors: list = field(default_factory=list)
+
+
+def _queue_filters(summary: services.QueueSummary) -> list[FilterSelect]:
+    """The queue's three filters (angkatan, stage, state) from the query string, with the
+    choices present in the queue. Parsed by hand: QueueFilterForm is built and validated only
+    when a value is not among the choices, for its messages (WTForms' three select fields cost
+    more than the rest of the page's own work)."""
+    args = request.args
+    filters = [
+        FilterSelect(
+            "angkatan",
+            _("Angkatan"),
+            [("", _("Semua angkatan"))] + [(str(i), name) for i, name in summary.angkatan_choices()],
+            args.get("angkatan"),
+        ),
+        FilterSelect(
+            "stage",
+            _("Tahap"),
+            [("", _("Semua tahap"))] + [(name, name) for name in summary.stage_choices()],
+            args.get("stage"),
+        ),
+        FilterSelect("state", _("Status"), STATE_CHOICES, args.get("state")),
+    ]
+    if all(not f.data or any(f.data == value for value, _label in f.choices) for f in filters):
+        return filters
+    form = QueueFilterForm(args)
+    for f in filters:
+        getattr(form, f.name).choices = f.choices
+    form.validate()
+    for f in filters:
+        f.errors = list(getattr(form, f.name).errors)
+    return filters
+
+
+def _filter_form(summary: services.QueueSummary, angkatan, stage, state):
+    """The filter form's HTML. It depends only on the choices (the angkatan and stages in the
+    queue), the values asked for and the language, so it is rendered once per process for each
+    of those (a bounded dict per app) and shared: the key holds everything the HTML shows.
+    A form with an unknown value (error messages) is rendered each time."""
+    cache = current_app.extensions.setdefault("reviews_filter_forms", {})
+    key = (
+        str(get_locale()),
+        tuple(summary.angkatan_choices()),
+        tuple(summary.stage_choices()),
+        angkatan,
+        stage,
+        state,
+    )
+    html = cache.get(key)
+    if html is None:
+        filters = _queue_filters(summary)
+        html = get_template_attribute("reviews/_queue.html", "filter_form")(filters)
+        if not any(f.errors for f in filters):
+            while len(cache) >= FILTER_FORM_CACHE_SIZE:
+                try:  # the oldest entry; another thread may have evicted it already
+                    del cache[next(iter(cache))]
+                except (KeyError, StopIteration, RuntimeError):
+                    break
+            cache[key] = html
+    return html
+
+
 @bp.get("/")
 @login_required
 def queue():
     """The items waiting for my decision, oldest first, filterable and paginated."""
     _queue_gate()
-    form = QueueFilterForm(request.args)
-    # One grouped count gives the filter choices, the page's total and the navigation badge.
-    summary = services.queue_summary(current_user)
-    form.angkatan.choices = [("", _("Semua angkatan"))] + [
-        (str(i), name) for i, name in summary.angkatan_choices()
-    ]
-    form.stage.choices = [("", _("Semua tahap"))] + [(name, name) for name in summary.stage_choices()]
-    form.validate()
-    angkatan_id = int(form.angkatan.data) if (form.angkatan.data or "").isdigit() else None
-    state = form.state.data if not form.state.errors else None
-    stage = form.stage.data if not form.stage.errors else None
-    page = services.queue_page(
-        current_user,
-        angkatan_id=angkatan_id,
-        stage_name=stage or None,
-        state=state or None,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config.get("PER_PAGE", 25),
-        summary=summary,
+    # One statement gives the filter choices, the page's total, the navigation badge and the
+    # page's rows. The filters are then checked against the choices; an unknown stage or state
+    # is ignored (an unknown angkatan still filters: nothing of it waits).
+    args = request.args
+    raw_angkatan, raw_stage, raw_state = args.get("angkatan"), args.get("stage"), args.get("state")
+    angkatan_id = int(raw_angkatan) if (raw_angkatan or "").isdigit() else None
+    state = raw_state if any(raw_state == value for value, _label in STATE_CHOICES[1:]) else None
+    page_no = args.get("page", 1, type=int)
+    per_page = current_app.config.get("PER_PAGE", 25)
+    summary, page = services.queue_overview(
+        current_user, angkatan_id, raw_stage or None, state, page_no, per_page
     )
+    if raw_stage and raw_stage not in summary.stage_choices():  # a stage not in the queue
+        summary, page = services.queue_overview(current_user, angkatan_id, None, state, page_no, per_page)
+    filter_form = _filter_form(summary, raw_angkatan, raw_stage, raw_state)
     now = utcnow()
     overdue_days = _overdue_days()
     # Labels and the link are built once, not once per row (gettext and url_for cost per call).
@@ -102,7 +184,7 @@ def queue():
     total = summary.total
     return render_template(
         "reviews/queue.html",
-        form=form,
+        filter_form=filter_form,
         page=page,
         rows=rows,
         overdue_days=overdue_days,

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, bindparam, func, or_, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -1136,6 +1136,107 @@ def _queue_page_statement(admin: bool, by_angkatan: bool, by_stage: bool, by_sta
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
+
+
+def queue_overview(
+    reviewer: User,
+    angkatan_id=None,
+    stage_name=None,
+    state=None,
+    page=1,
+    per_page=25,
+) -> tuple[QueueSummary, QueuePage]:
+    """:func:`queue_summary` and :func:`queue_page` in one statement: the queue (a UNION of
+    the reviewer's relations) is written once as a common table expression that both the
+    grouped counts and the page's rows read, so that PostgreSQL plans and runs it once (planning
+    the UNION costs it more than running it). A ``stage_name`` not in the queue matches nothing;
+    the caller that ignores such a filter asks again without it.
+
+    An admin's queue (every waiting submission) is the exception: it is one plain query, cheap
+    to plan, and a page of it is best read through the index in ``waiting_since`` order with
+    LIMIT, which the shared (materialised) expression prevents (12 against 5 ms on the scale
+    data); it keeps the two statements."""
+    if permissions.is_admin(reviewer):
+        summary = queue_summary(reviewer)
+        return summary, queue_page(reviewer, angkatan_id, stage_name, state, page, per_page, summary)
+    page = page if isinstance(page, int) and page > 0 else 1
+    per_page = per_page if per_page > 0 else 25
+    stmt = _queue_overview_statement(bool(angkatan_id), bool(stage_name), bool(state))
+    params = permissions.queue_params(reviewer) | {
+        "angkatan_id": angkatan_id,
+        "stage_name": stage_name,
+        "state": state,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    groups, items = [], []
+    # On the session's connection: plain rows without the ORM's execution path (which would
+    # autoflush: flush instead; nothing to do on a page view).
+    db.session.flush()
+    for kind, *row in db.session.connection().execute(stmt, params):
+        if kind == 0:  # (id, state, version, waiting_since, stage, title, name, angkatan id and name, n)
+            groups.append(QueueGroup(row[7], row[8], row[4], row[1], int(row[9])))
+        else:
+            items.append(QueueItem(*row[:6], row[6], row[8]))
+    summary = QueueSummary(tuple(groups))
+    total = summary.count(angkatan_id or None, stage_name or None, state or None)
+    return summary, QueuePage(items, page, per_page, total)
+
+
+@functools.cache
+def _queue_overview_statement(by_angkatan: bool, by_stage: bool, by_state: bool):
+    # Built once per process and filter combination (see permissions.queue_statement).
+    queue = permissions.queue_statement(False).cte("review_queue")
+    rows = (
+        select(
+            literal(1, Integer).label("kind"),
+            queue.c.id,
+            queue.c.state,
+            queue.c.current_version_no,
+            queue.c.waiting_since,
+            queue.c.stage_name,
+            queue.c.project_title,
+            User.full_name,
+            queue.c.angkatan_id,
+            Angkatan.name.label("angkatan_name"),
+            cast(null(), Integer).label("n"),
+        )
+        .join(User, User.id == queue.c.user_id)
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
+    )
+    if by_angkatan:
+        rows = rows.where(queue.c.angkatan_id == bindparam("angkatan_id", type_=Integer))
+    if by_stage:
+        rows = rows.where(queue.c.stage_name == bindparam("stage_name", type_=String))
+    if by_state:
+        rows = rows.where(queue.c.state == bindparam("state"))
+    rows = (
+        rows.order_by(queue.c.waiting_since, queue.c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page_rows")
+    )
+    groups = (
+        select(
+            literal(0, Integer),
+            cast(null(), Integer),
+            queue.c.state,
+            cast(null(), Integer),
+            null(),
+            queue.c.stage_name,
+            cast(null(), String),
+            cast(null(), String),
+            queue.c.angkatan_id,
+            Angkatan.name,
+            func.count(),
+        )
+        .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
+        .group_by(queue.c.angkatan_id, Angkatan.name, queue.c.stage_name, queue.c.state)
+    )
+    # The page's rows come first (their columns give the result types); the final ORDER BY
+    # keeps them in the page's order, as the subquery's own ORDER BY need not survive a UNION.
+    both = union_all(select(rows), groups).subquery("overview")
+    return select(both).order_by(both.c.kind.desc(), both.c.waiting_since, both.c.id)
 
 
 def queue_count(reviewer: User) -> int:

@@ -8,8 +8,10 @@ from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -46,7 +48,13 @@ from lms.results.models import (
 )
 from lms.results.paging import RowsPage
 from lms.results.services import audit, dashboards
-from lms.results.views import PANEL_PAGE_ROWS, PANEL_PREVIEW_ROWS, base_url, csv_response
+from lms.results.views import (
+    PANEL_PAGE_ROWS,
+    PANEL_PREVIEW_ROWS,
+    base_url,
+    csv_response,
+    dashboard_sections,
+)
 
 bp = Blueprint("results_admin", __name__, url_prefix="/admin/hasil")
 RESULTS_PER_PAGE = 100
@@ -886,22 +894,40 @@ def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
     )
 
 
+def _admin_nav():
+    """results/admin/_nav.html rendered once per process for each language (its links and
+    labels depend on nothing else), for the pages that show it most often."""
+    cache = current_app.extensions.setdefault("results_admin_nav", {})
+    key = (str(get_locale()), request.script_root)
+    html = cache.get(key)
+    if html is None:
+        rendered = current_app.jinja_env.get_template("results/admin/_nav.html").render()
+        html = cache[key] = Markup(rendered)  # noqa: S704 - an autoescaped template's output
+    return html
+
+
 @bp.get("/angkatan/<int:angkatan_id>/dasbor")
 @results_admin_required
 def angkatan_dashboard(angkatan_id: int):
     """Admin: an angkatan at a glance, panel by panel, each with a chart and a CSV table. The
     figures come from the stored snapshot while it is fresh (the access check above is not)."""
     subject = _angkatan_subject(angkatan_id)
-    built, computed_at = services.snapshots.dashboard(
+    snap = services.snapshots.current(
         "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
     )
+
+    def urls(key: str) -> tuple[str, str]:
+        return (
+            url_for("results_admin.angkatan_panel_csv", angkatan_id=angkatan_id, key=key),
+            url_for("results_admin.angkatan_panel", angkatan_id=angkatan_id, key=key),
+        )
+
     return render_template(
         "results/admin/dashboard.html",
+        admin_nav=_admin_nav(),
         subject=subject,
-        built=built,
-        computed_at=computed_at,
-        refresh_form=ConfirmForm(),
-        preview=PANEL_PREVIEW_ROWS,
+        sections=dashboard_sections("angkatan", subject, snap, PANEL_PREVIEW_ROWS, (angkatan_id,), urls),
+        computed_at=snap.computed_at,
     )
 
 
@@ -912,7 +938,7 @@ def angkatan_dashboard_refresh(angkatan_id: int):
     subject = _angkatan_subject(angkatan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.snapshots.dashboard(
+    services.snapshots.current(
         "angkatan", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
     )
     flash(_("Angka dasbor diperbarui."), "success")

@@ -3,6 +3,7 @@ Saya", the satisfaction survey, and the pimpinan's staff dashboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import (
@@ -11,12 +12,14 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -43,6 +46,8 @@ bp = Blueprint("results", __name__)
 PANEL_PREVIEW_ROWS = 15
 PANEL_PAGE_ROWS = 50
 VERIFY_LIMIT = "30 per minute"
+# Rendered dashboard panels kept per app (so per process); a few KB each.
+SECTION_CACHE_SIZE = 256
 
 
 def base_url() -> str:
@@ -64,6 +69,57 @@ def _int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def dashboard_sections(
+    scope: str,
+    subject,
+    snap: services.snapshots.Snapshot,
+    preview: int,
+    url_args: tuple,
+    urls: Callable[[str], tuple[str, str]],
+) -> list:
+    """Each panel of a dashboard rendered as HTML (``results/_macros.html``'s ``panel_section``).
+
+    A stored panel's HTML depends only on the snapshot, the language and the page's arguments,
+    so it is rendered once per process and then reused, keyed by the snapshot's scope and
+    ``computed_at`` (read from the database: another process's newer snapshot is a new key),
+    the language, year, time zone, preview size, the panel and ``url_args`` (what its links are
+    built from). Permissions and the "Data per"/"Perbarui sekarang" part are not in it; panels
+    without a stored payload are computed and rendered on every view. ``urls(key)`` gives a
+    panel's CSV and "Lihat semua" links (only called when the panel is rendered)."""
+    cache = current_app.extensions.setdefault("results_dashboard_sections", {})
+    macro = None
+    kind, scope_id = services.snapshots.scope_of(subject)
+    page_key = (
+        kind,
+        scope_id,
+        snap.computed_at,
+        str(get_locale()),
+        subject.year,
+        subject.timezone,
+        preview,
+        request.script_root,
+        url_args,
+    )
+    sections = []
+    for panel in dashboards.panels(scope):
+        key = (page_key, panel.key, panel.render) if panel.compute is not None else None
+        html = cache.get(key) if key is not None else None
+        if html is None:
+            if macro is None:
+                macro = get_template_attribute("results/_macros.html", "panel_section")
+            data = services.snapshots.render_panel(panel, subject, snap, preview)
+            html = macro(panel, data, preview, *urls(panel.key))
+            if key is not None:
+                while len(cache) >= SECTION_CACHE_SIZE:
+                    try:  # the oldest entry; another thread may have evicted it already
+                        del cache[next(iter(cache))]
+                    except (KeyError, StopIteration, RuntimeError):
+                        break
+                cache[key] = html
+        sections.append(html)
+    return sections
 
 
 # --- public verification ---------------------------------------------------------------------
@@ -423,18 +479,24 @@ def staff_dashboard(instansi_id: int):
     subject = _staff_subject(instansi_id)
     scope = permissions.pimpinan_scope(current_user)
     unit_locked = scope is not None and scope.unit_id is not None and not permissions.is_admin(current_user)
-    built, computed_at = services.snapshots.dashboard(
+    snap = services.snapshots.current(
         "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
     )
+    unit = subject.unit.id if subject.unit else None
+
+    def urls(key: str) -> tuple[str, str]:
+        return (
+            url_for("results.staff_panel_csv", instansi_id=instansi_id, key=key, unit=unit),
+            url_for("results.staff_panel", instansi_id=instansi_id, key=key, unit=unit),
+        )
+
     return render_template(
         "results/staff_dashboard.html",
         subject=subject,
-        built=built,
-        computed_at=computed_at,
-        refresh_form=ConfirmForm(),
+        sections=dashboard_sections("instansi", subject, snap, PANEL_PREVIEW_ROWS, (instansi_id, unit), urls),
+        computed_at=snap.computed_at,
         units=subject.instansi.units,
         unit_locked=unit_locked,
-        preview=PANEL_PREVIEW_ROWS,
     )
 
 
@@ -445,7 +507,7 @@ def staff_dashboard_refresh(instansi_id: int):
     subject = _staff_subject(instansi_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.snapshots.dashboard(
+    services.snapshots.current(
         "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
     )
     flash(_("Angka dasbor diperbarui."), "success")

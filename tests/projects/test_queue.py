@@ -25,7 +25,15 @@ def queue_of(user) -> list[int]:
     assert services.queue_count(user) == summary.total == len(ids)
     page = services.queue_page(user, per_page=100, summary=summary)
     assert sorted(item.id for item in page.items) == sorted(ids)
+    # The page's single statement (summary and rows together) gives the same.
+    both_summary, both_page = services.queue_overview(user, per_page=100)
+    assert _groups(both_summary) == _groups(summary)
+    assert both_page.items == page.items and both_page.total == page.total
     return ids
+
+
+def _groups(summary) -> list:
+    return sorted(summary.groups, key=lambda g: (g.angkatan_id, g.stage_name, str(g.state)))
 
 
 def test_waiting_for_mentor_and_coach_is_in_both_queues_until_each_approves(app):
@@ -153,3 +161,31 @@ def test_summary_gives_filter_choices_and_filtered_totals(app):
     assert item.angkatan_name == world.angkatan.name and item.project_title == "Proyek Peserta Lain"
     empty = services.queue_page(world.admin, stage_name=world.stages[1].name, summary=summary)
     assert empty.total == 0 and empty.items == []
+
+
+def test_overview_pages_and_filters_a_reviewers_queue_in_one_statement(app, count_queries):
+    world = project_world()
+    first = submit_stage_as_owner(world)
+    other_enrolment = make_project_enrolment(
+        world.angkatan, make_user(commit=False), mentor=world.mentor, ndh=3
+    )
+    other_project = make_project(other_enrolment, "Proyek Kedua")
+    second = services.submission_for(other_project, world.stages[0], create=True)
+    services.save_draft(second, "Uraian kedua", [], other_enrolment.user)
+    services.submit_stage(second, other_enrolment.user)
+    db.session.commit()
+    services.queue_overview(world.mentor)  # loads the mentor and their roles
+    with count_queries() as q:
+        summary, page = services.queue_overview(world.mentor, state="submitted", per_page=1)
+    assert q.count == 1
+    assert summary.total == 2 and summary.stage_choices() == [world.stages[0].name]
+    assert page.total == 2 and page.pages == 2 and [i.id for i in page.items] == [first.id]  # oldest first
+    _summary, page2 = services.queue_overview(world.mentor, state="submitted", page=2, per_page=1)
+    assert [i.id for i in page2.items] == [second.id] and page2.items[0].project_title == "Proyek Kedua"
+    assert page2.items[0].angkatan_name == world.angkatan.name
+    _summary, by_angkatan = services.queue_overview(world.mentor, angkatan_id=world.angkatan.id + 999)
+    assert by_angkatan.items == [] and by_angkatan.total == 0
+    _summary, by_stage = services.queue_overview(world.mentor, stage_name="Tidak ada")
+    assert by_stage.items == [] and by_stage.total == 0
+    _summary, past_end = services.queue_overview(world.mentor, page=5, per_page=1)
+    assert past_end.items == [] and past_end.total == 2

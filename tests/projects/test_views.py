@@ -26,6 +26,9 @@ from lms.projects.models import (
 from tests.factories import (
     HTML_AS_PDF,
     PDF_BYTES,
+    make_project,
+    make_project_angkatan,
+    make_project_enrolment,
     make_seminar_session,
     make_user,
     project_world,
@@ -210,6 +213,51 @@ def test_queue_is_oldest_first_with_days_and_overdue_mark(make_app, login_as):
         assert "Tidak ada yang menunggu" in client.get("/reviews/?angkatan=999999").get_data(as_text=True)
         assert "Menunggu 4 hari" in client.get("/reviews/?stage=Rancangan").get_data(as_text=True)
         assert "Tidak ada yang menunggu" in client.get("/reviews/?state=in_review").get_data(as_text=True)
+
+
+def test_queue_filters_keep_the_choice_and_mark_an_unknown_value(app, client, login_as):
+    """The hand-written filter selects: the chosen values stay selected; a value that is not
+    among the choices is ignored (stage, state) and marked invalid next to its select."""
+    world = project_world()
+    submit_stage_as_owner(world)
+    login_as(world.mentor)
+    text = client.get("/reviews/").get_data(as_text=True)
+    assert '<label for="angkatan">Angkatan</label>' in text and "aria-invalid" not in text
+    assert '<option value="Rancangan">Rancangan</option>' in text
+    angkatan_id = world.enrolment.angkatan_id
+    text = client.get(f"/reviews/?angkatan={angkatan_id}&stage=Rancangan&state=submitted").get_data(
+        as_text=True
+    )
+    assert f'<option value="{angkatan_id}" selected>' in text
+    assert '<option value="Rancangan" selected>' in text and '<option value="submitted" selected>' in text
+    assert "Menunggu 0 hari" in text and "aria-invalid" not in text
+    text = client.get("/reviews/?stage=Tidak-ada&state=rusak").get_data(as_text=True)
+    assert 'aria-describedby="stage-error" aria-invalid="true" id="stage"' in text
+    assert 'aria-describedby="state-error" aria-invalid="true" id="state"' in text
+    assert 'id="angkatan-error"' not in text
+    assert "Menunggu 0 hari" in text  # the unknown values do not filter
+
+
+def test_queue_filter_form_follows_the_queue_it_was_rendered_for(app, client, login_as):
+    """The filter form is cached by its choices: a new angkatan in the queue shows at once, and
+    the same filters for another reviewer show that reviewer's choices."""
+    world = project_world()
+    submit_stage_as_owner(world)
+    login_as(world.mentor)
+    first = client.get("/reviews/").get_data(as_text=True)
+    assert first.count("<option value=") == 2 + 2 + 4  # all + one angkatan, all + one stage, states
+    later = make_project_angkatan(world.program, name="Angkatan Kemudian")
+    enrolment = make_project_enrolment(later, make_user(commit=False), mentor=world.mentor, ndh=9)
+    project = make_project(enrolment, "Proyek Angkatan Kemudian")
+    sub = services.submission_for(project, world.stages[0], create=True)
+    services.save_draft(sub, "Uraian", [], enrolment.user)
+    services.submit_stage(sub, enrolment.user)
+    db.session.commit()
+    second = client.get("/reviews/").get_data(as_text=True)
+    assert f'<option value="{later.id}">Angkatan Kemudian</option>' in second
+    login_as(world.coach)
+    coach = client.get("/reviews/").get_data(as_text=True)
+    assert "Angkatan Kemudian" not in coach and f'<option value="{world.angkatan.id}">' in coach
 
 
 def test_queue_shows_only_assigned_participants(app, client, login_as):

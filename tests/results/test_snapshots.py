@@ -4,6 +4,7 @@ still run on every request, and the stored figures render in the viewer's langua
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -117,6 +118,12 @@ def test_the_refresh_button_needs_the_csrf_token(angkatan, make_app, login_as):
     with app.app_context():
         login_as(admin_user(), on=client)
         assert client.post(f"/admin/hasil/angkatan/{angkatan_id}/dasbor/perbarui").status_code == 400
+        # The page's own form carries a valid token.
+        token = re.search(r'name="csrf_token" value="([^"]+)"', _dashboard(client, angkatan_id)).group(1)
+        response = client.post(
+            f"/admin/hasil/angkatan/{angkatan_id}/dasbor/perbarui", data={"csrf_token": token}
+        )
+        assert response.status_code == 302
 
 
 def test_a_pimpinan_outside_the_scope_gets_404_even_with_a_snapshot(app, client, login_as):
@@ -165,6 +172,9 @@ def test_the_english_page_renders_the_same_snapshot_in_english(
     assert "Spread of learning progress" in html and "Active" in html and "Withdrawn" in html
     assert "Sebaran kemajuan belajar" not in html and "Mengundurkan diri" not in html
     assert "Figures as of " in html and "Refresh now" in html
+    # The results menu is rendered once per language, and the refresh form carries its token.
+    assert 'aria-label="Results and certificates menu"' in html and 'name="csrf_token"' in html
+    assert 'aria-label="Menu hasil dan sertifikat"' in _dashboard(indonesian, angkatan_id)
 
 
 def test_concurrent_first_views_do_not_fail(angkatan, app):
@@ -214,3 +224,35 @@ def test_a_panel_with_only_fn_is_computed_on_every_view(angkatan, client, login_
         assert len(calls) == 2
     finally:
         dashboards.unregister_dashboard_panel("angkatan", "live")
+
+
+def test_a_stored_panel_is_rendered_once_per_snapshot_and_language(angkatan, english_app, login_as):
+    """The rendered panel HTML is reused while the snapshot (its computed_at) and the language
+    stay the same; a recomputed snapshot or another language renders it again."""
+    renders = []
+
+    def compute(subject):
+        return {"n": 7}
+
+    def render(payload, subject):
+        renders.append(1)
+        return dashboards.PanelData(columns=["Kolom"], rows=[[payload["n"], len(renders)]])
+
+    dashboards.register_dashboard_panel("angkatan", "counted", "Counted", compute=compute, render=render)
+    try:
+        indonesian, english = english_app.test_client(), english_app.test_client()
+        login_as(admin_user(), on=indonesian)
+        login_as(admin_user(language="en"), on=english)
+        angkatan_id = angkatan.id
+        db.session.rollback()  # end the test's transaction: SQLite lets one writer at a time
+        first = _dashboard(indonesian, angkatan_id)
+        assert '<td class="num">1</td>' in first and len(renders) == 1
+        assert _dashboard(indonesian, angkatan_id) == first
+        assert len(renders) == 1  # the second view reused the rendered panel
+        assert "Spread of learning progress" in _dashboard(english, angkatan_id)
+        assert len(renders) == 2  # English is rendered separately
+        indonesian.post(f"/admin/hasil/angkatan/{angkatan_id}/dasbor/perbarui")
+        assert '<td class="num">3</td>' in _dashboard(indonesian, angkatan_id)
+        assert len(renders) == 3  # a new snapshot renders again
+    finally:
+        dashboards.unregister_dashboard_panel("angkatan", "counted")

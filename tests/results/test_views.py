@@ -336,6 +336,31 @@ def test_jp_saya_shows_this_year_against_the_target(app, client, login_as):
     assert client.get("/jp?tahun=abc").status_code == 200
 
 
+def test_jp_saya_lists_external_trainings_with_status_and_rejection_note(app, client, login_as):
+    user = make_user()
+    admin = admin_user()
+    verified = services.submit_external_training(
+        user,
+        services.ExternalData("Bimtek Arsip", "ANRI", date(2025, 11, 18), date(2025, 11, 20), 8),
+        io.BytesIO(tiny_pdf()),
+        "a.pdf",
+    )
+    rejected = services.submit_external_training(
+        user,
+        services.ExternalData("Kursus Daring", "Lembaga X", date(2025, 10, 1), date(2025, 10, 2), 4),
+        io.BytesIO(tiny_pdf()),
+        "b.pdf",
+    )
+    services.verify_external_training(verified, admin)
+    services.reject_external_training(rejected, admin, "Sertifikat tidak terbaca")
+    db.session.commit()
+    login_as(user)
+    html = client.get("/jp").get_data(as_text=True)
+    assert f'href="/jp/eksternal/{verified.id}">Bimtek Arsip</a>' in html and "ANRI" in html
+    assert "Terverifikasi" in html and "20 Nov 2025" in html
+    assert "Ditolak" in html and "Sertifikat tidak terbaca" in html
+
+
 def test_external_training_from_upload_to_verified_jp(app, client, login_as):
     user = make_user()
     admin = admin_user()

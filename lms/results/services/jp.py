@@ -13,6 +13,7 @@ External training state machine (``EXTERNAL_TRANSITIONS``, moved only by :func:`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import storage
@@ -118,8 +119,31 @@ def target_lookup(instansi_ids: set[int | None]) -> Callable[[int | None, Employ
 
 
 def target_for(user: User) -> int | None:
-    """The yearly JP target of a person (their instansi's, else the default of their class)."""
-    return target_lookup({user.instansi_id})(user.instansi_id, user.employee_class)
+    """The yearly JP target of a person (their instansi's, else the default of their class):
+    the rule of :func:`target_lookup`, for one person in one small query."""
+    cls = EmployeeClass(user.employee_class)
+    specific = default = None
+    db.session.flush()  # the Core connection below does not autoflush
+    rows = db.session.connection().execute(_target_statement(), {"cls": cls, "instansi_id": user.instansi_id})
+    for instansi_id, target_jp in rows:
+        if instansi_id is None:
+            default = target_jp
+        elif instansi_id == user.instansi_id:
+            specific = target_jp
+    if specific is not None:
+        return specific
+    if default is not None:
+        return default
+    return BUILTIN_TARGETS.get(cls)
+
+
+@functools.cache
+def _target_statement():
+    # Built once per process: the targets of one class, the default and one instansi's.
+    return select(JpTarget.instansi_id, JpTarget.target_jp).where(
+        JpTarget.employee_class == bindparam("cls", type_=JpTarget.employee_class.type),
+        or_(JpTarget.instansi_id.is_(None), JpTarget.instansi_id == bindparam("instansi_id", type_=Integer)),
+    )
 
 
 def jp_targets() -> list[JpTarget]:
@@ -196,9 +220,11 @@ class Ledger:
     this_year: int
     total: int
     target: int | None
-    records: list[JpRecord] = field(default_factory=list)
+    # Rows (id, earned_at, title, source, jp) of the year's JP records, newest first.
+    records: list = field(default_factory=list)
     years: list[YearTotal] = field(default_factory=list)
-    external: list[ExternalTraining] = field(default_factory=list)
+    # Rows (id, title, organizer, end_date, jp, status, review_note), latest 50.
+    external: list = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -232,30 +258,17 @@ def ledger(user: User, year: int | None = None, now: datetime | None = None) -> 
     the totals of every year, and their external trainings; five queries whatever the size."""
     this_year = current_year(user, now)
     year = year or this_year
-    records = list(
-        db.session.scalars(
-            select(JpRecord)
-            .where(JpRecord.user_id == user.id, JpRecord.year == year)
-            .order_by(JpRecord.earned_at.desc(), JpRecord.id.desc())
-        )
-    )
-    totals = db.session.execute(
-        select(JpRecord.year, func.sum(JpRecord.jp))
-        .where(JpRecord.user_id == user.id)
-        .group_by(JpRecord.year)
-        .order_by(JpRecord.year.desc())
-    ).all()
+    # Plain rows with the columns the pages show, read on the session's connection: no ORM
+    # objects (the lists are read-only) and not the ORM's execution path (~90 Python calls per
+    # statement). That path would autoflush: flush here instead (nothing to do on a page view).
+    db.session.flush()
+    conn = db.session.connection()
+    records = conn.execute(_records_statement(), {"user_id": user.id, "year": year}).all()
+    totals = conn.execute(_year_totals_statement(), {"user_id": user.id}).all()
     years = [YearTotal(int(y), int(t or 0)) for y, t in totals]
     if this_year not in {y.year for y in years}:
         years.insert(0, YearTotal(this_year, 0))
-    external = list(
-        db.session.scalars(
-            select(ExternalTraining)
-            .where(ExternalTraining.user_id == user.id)
-            .order_by(ExternalTraining.submitted_at.desc())
-            .limit(50)
-        )
-    )
+    external = conn.execute(_external_statement(), {"user_id": user.id}).all()
     return Ledger(
         user=user,
         year=year,
@@ -265,6 +278,46 @@ def ledger(user: User, year: int | None = None, now: datetime | None = None) -> 
         records=records,
         years=years,
         external=external,
+    )
+
+
+@functools.cache
+def _records_statement():
+    return (
+        select(JpRecord.id, JpRecord.earned_at, JpRecord.title, JpRecord.source, JpRecord.jp)
+        .where(
+            JpRecord.user_id == bindparam("user_id", type_=Integer),
+            JpRecord.year == bindparam("year", type_=Integer),
+        )
+        .order_by(JpRecord.earned_at.desc(), JpRecord.id.desc())
+    )
+
+
+@functools.cache
+def _year_totals_statement():
+    return (
+        select(JpRecord.year, func.sum(JpRecord.jp))
+        .where(JpRecord.user_id == bindparam("user_id", type_=Integer))
+        .group_by(JpRecord.year)
+        .order_by(JpRecord.year.desc())
+    )
+
+
+@functools.cache
+def _external_statement():
+    return (
+        select(
+            ExternalTraining.id,
+            ExternalTraining.title,
+            ExternalTraining.organizer,
+            ExternalTraining.end_date,
+            ExternalTraining.jp,
+            ExternalTraining.status,
+            ExternalTraining.review_note,
+        )
+        .where(ExternalTraining.user_id == bindparam("user_id", type_=Integer))
+        .order_by(ExternalTraining.submitted_at.desc())
+        .limit(50)
     )
 
 

@@ -11,11 +11,12 @@ and CSV exports compute live.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -68,17 +69,23 @@ def _usable(payload: dict, made_for: dict) -> bool:
 def read(scope: str, subject, preview: int, max_age: int, now: datetime | None = None) -> Snapshot | None:
     """The stored snapshot if it is fresh and was made for this view, else None (one query)."""
     kind, scope_id = scope_of(subject)
-    row = db.session.execute(
-        select(DashboardSnapshot.payload, DashboardSnapshot.computed_at).where(
-            DashboardSnapshot.scope == kind, DashboardSnapshot.scope_id == scope_id
-        )
-    ).first()
+    db.session.flush()  # the Core connection below does not autoflush
+    row = db.session.connection().execute(_read_statement(), {"scope": kind, "scope_id": scope_id}).first()
     if row is None:
         return None
     payload, computed_at = row
     if computed_at < (now or utcnow()) - timedelta(seconds=max_age):
         return None
     return Snapshot(payload, computed_at) if _usable(payload, _made_for(scope, subject, preview)) else None
+
+
+@functools.cache
+def _read_statement():
+    # Built once per process; run on the session's connection (plain rows, no ORM path).
+    return select(DashboardSnapshot.payload, DashboardSnapshot.computed_at).where(
+        DashboardSnapshot.scope == bindparam("scope", type_=DashboardSnapshot.scope.type),
+        DashboardSnapshot.scope_id == bindparam("scope_id", type_=Integer),
+    )
 
 
 def measure(scope: str, subject, preview: int, now: datetime | None = None) -> Snapshot:
@@ -126,11 +133,11 @@ def _upsert(kind: str, scope_id: int, payload: dict, at: datetime) -> None:
         )
 
 
-def dashboard(
+def current(
     scope: str, subject, preview: int, max_age: int, *, refresh: bool = False, now: datetime | None = None
-) -> tuple[list[tuple[Panel, PanelData]], datetime]:
-    """The panels of a dashboard view and when their figures were computed: from a fresh
-    snapshot, else computed, stored and committed now (``refresh`` forces that).
+) -> Snapshot:
+    """The snapshot a dashboard view shows: a fresh stored one, else computed, stored and
+    committed now (``refresh`` forces that).
 
     Storing commits here, unlike other services: a snapshot is a cache, not part of the view's
     change. The panels are computed in the read transaction, which is then ended so that SQLite
@@ -144,12 +151,26 @@ def dashboard(
         _upsert(*scope_of(subject), snap.payload, snap.computed_at)
         db.session.commit()
         end_write_intent()
+    return snap
+
+
+def dashboard(
+    scope: str, subject, preview: int, max_age: int, *, refresh: bool = False, now: datetime | None = None
+) -> tuple[list[tuple[Panel, PanelData]], datetime]:
+    """The panels of a dashboard view (see :func:`current`) and when their figures were computed."""
+    snap = current(scope, subject, preview, max_age, refresh=refresh, now=now)
     return render(scope, subject, snap, preview), snap.computed_at
+
+
+def render_panel(panel: Panel, subject, snap: Snapshot, preview: int) -> PanelData:
+    """One panel in the viewer's language: a stored panel from ``snap``, another computed now."""
+    subject.window = (0, preview)
+    if panel.compute is None:
+        return panel.fn(subject)
+    return panel.render(snap.payload["data"][panel.key], subject)
 
 
 def render(scope: str, subject, snap: Snapshot, preview: int) -> list[tuple[Panel, PanelData]]:
     """Every panel of ``scope`` in the viewer's language: stored panels from ``snap``, the
     others computed now."""
-    subject.window = (0, preview)
-    data = snap.payload["data"]
-    return [(p, p.render(data[p.key], subject) if p.compute else p.fn(subject)) for p in panels(scope)]
+    return [(p, render_panel(p, subject, snap, preview)) for p in panels(scope)]
