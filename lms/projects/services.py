@@ -1125,6 +1125,12 @@ def _queue_page_statement(admin: bool, by_angkatan: bool, by_stage: bool, by_sta
         .join(User, User.id == queue.c.user_id)
         .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
     )
+    return _filtered_page(stmt, queue, by_angkatan, by_stage, by_state)
+
+
+def _filtered_page(stmt, queue, by_angkatan: bool, by_stage: bool, by_state: bool):
+    """``stmt`` over the queue ``queue`` with the asked filters as bound parameters, oldest
+    first, one page (``:limit``, ``:offset``)."""
     if by_angkatan:
         stmt = stmt.where(queue.c.angkatan_id == bindparam("angkatan_id", type_=Integer))
     if by_stage:
@@ -1204,18 +1210,7 @@ def _queue_overview_statement(by_angkatan: bool, by_stage: bool, by_state: bool)
         .join(User, User.id == queue.c.user_id)
         .join(Angkatan, Angkatan.id == queue.c.angkatan_id)
     )
-    if by_angkatan:
-        rows = rows.where(queue.c.angkatan_id == bindparam("angkatan_id", type_=Integer))
-    if by_stage:
-        rows = rows.where(queue.c.stage_name == bindparam("stage_name", type_=String))
-    if by_state:
-        rows = rows.where(queue.c.state == bindparam("state"))
-    rows = (
-        rows.order_by(queue.c.waiting_since, queue.c.id)
-        .limit(bindparam("limit", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .subquery("page_rows")
-    )
+    rows = _filtered_page(rows, queue, by_angkatan, by_stage, by_state).subquery("page_rows")
     groups = (
         select(
             literal(0, Integer),
