@@ -46,15 +46,20 @@ def _enrolment_covers(course_id_col, program_id_col):
     )
 
 
-def enrolled_in_course_clause(user_id: int):
-    """SQL condition on ``Course``: the user has an active or completed enrolment covering it."""
+def enrolled_in_course_clause(user_id, course_id_col=None, program_id_col=None):
+    """SQL condition on ``Course``: the user has an active or completed enrolment covering it.
+    ``course_id_col``/``program_id_col`` name the course's columns in another FROM (a subquery
+    of courses); by default those of ``Course``."""
     return exists(
         select(Enrolment.id)
         .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
         .where(
             Enrolment.user_id == user_id,
             Enrolment.status.in_(ACCESS_STATUSES),
-            _enrolment_covers(Course.id, Course.program_id),
+            _enrolment_covers(
+                Course.id if course_id_col is None else course_id_col,
+                Course.program_id if program_id_col is None else program_id_col,
+            ),
         )
     )
 

@@ -15,6 +15,7 @@ Contracts other features rely on:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -692,87 +693,160 @@ def preview_markdown(source: str | None) -> tuple[str, str | None]:
 JP_BANDS = {"1-10": (1, 10), "11-40": (11, 40), "41+": (41, None)}
 
 
-def _open_angkatan_clause(today: date):
-    """SQL condition on ``Course``: an angkatan covering it takes self-enrolment now."""
+def _open_angkatan_clause(today, course_id_col=None, program_id_col=None):
+    """SQL condition on ``Course``: an angkatan covering it takes self-enrolment now.
+    ``course_id_col``/``program_id_col``: the course's columns in another FROM (by default
+    those of ``Course``)."""
+    course_id_col = Course.id if course_id_col is None else course_id_col
+    program_id_col = Course.program_id if program_id_col is None else program_id_col
     return exists(
         select(Angkatan.id).where(
             Angkatan.enrolment_open.is_(True),
             or_(Angkatan.end_date.is_(None), Angkatan.end_date >= today),
             or_(
-                Angkatan.course_id == Course.id,
-                and_(Course.program_id.is_not(None), Angkatan.program_id == Course.program_id),
+                Angkatan.course_id == course_id_col,
+                and_(program_id_col.is_not(None), Angkatan.program_id == program_id_col),
             ),
         )
     )
 
 
-def catalogue_query(
-    user: User,
-    q: str | None = None,
-    program_id: int | None = None,
-    jp_band: str | None = None,
-    open_only: bool = False,
-    today: date | None = None,
+_PROGRAM_CHOICES_STMT = select(Program.id, Program.name).order_by(Program.name, Program.id)
+
+
+def program_choices() -> list[Row]:
+    """(id, name) of every program, by name: the catalogue's program filter (plain rows)."""
+    return list(db.session.execute(_PROGRAM_CHOICES_STMT))
+
+
+@functools.cache
+def _catalogue_stmt(
+    author: bool, search: bool, program: bool, jp_band: str | None, open_only: bool
 ) -> Select:
-    """Published courses matching a search, a program, a JP band, and "self-enrolment open"."""
-    today = today or local_today(getattr(user, "timezone", None))
-    # A card shows no description: leave the two biggest columns in the database.
-    stmt = permissions.catalogue_courses(user).options(
-        joinedload(Course.program), defer(Course.description_md), defer(Course.description_html)
+    """The catalogue's page statement for one combination of filters, built once per process
+    (bound parameters: ``user_id``, ``today``, ``like``, ``program_id``, ``limit``, ``offset``).
+
+    One statement reads the page's courses as plain rows with everything a card shows: an inner
+    select filters, counts every match (``count(*) OVER ()``) and cuts the page; the outer one
+    adds, for the page's rows only, the program's code, the number of lessons in published
+    modules, "self-enrolment open" and "already enrolled"."""
+    stmt = select(
+        Course.id,
+        Course.program_id,
+        Course.slug,
+        Course.title,
+        Course.summary,
+        Course.jp,
+        Course.cover_key,
+        Course.status,
+        func.count().over().label("total"),
     )
-    if q and q.strip():
-        like = f"%{q.strip().lower()}%"
+    if not author:
+        stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
+    if search:
+        like = bindparam("like")
         stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like)))
-    if program_id:
-        stmt = stmt.where(Course.program_id == program_id)
+    if program:
+        stmt = stmt.where(Course.program_id == bindparam("program_id"))
     if jp_band in JP_BANDS:
         low, high = JP_BANDS[jp_band]
         stmt = stmt.where(Course.jp >= low)
         if high is not None:
             stmt = stmt.where(Course.jp <= high)
     if open_only:
-        stmt = stmt.where(_open_angkatan_clause(today))
-    return stmt.order_by(Course.title, Course.id)
+        stmt = stmt.where(_open_angkatan_clause(bindparam("today")))
+    page = (
+        stmt.order_by(Course.title, Course.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    lessons = (
+        select(func.count(Lesson.id))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.course_id == page.c.id, Module.published.is_(True))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            page,
+            Program.code.label("program_code"),
+            lessons.label("lessons"),
+            _open_angkatan_clause(bindparam("today"), page.c.id, page.c.program_id).label("open_enrolment"),
+            permissions.enrolled_in_course_clause(bindparam("user_id"), page.c.id, page.c.program_id).label(
+                "enrolled"
+            ),
+        )
+        .outerjoin(Program, Program.id == page.c.program_id)
+        .order_by(page.c.title, page.c.id)
+    )
 
 
 @dataclass
-class CatalogueInfo:
-    """Per-course facts for a catalogue card (computed for a whole page at once)."""
+class CataloguePage:
+    """A page of the catalogue: ``items`` are rows (id, program_id, slug, title, summary, jp,
+    cover_key, status, total, program_code, lessons, open_enrolment, enrolled). Has the
+    attributes of Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
 
-    lessons: int = 0
-    open_enrolment: bool = False
-    enrolled: bool = False
+    items: list[Row]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
 
 
-# Built once, with bound parameters (see _PROGRESS_STMT).
-_LESSON_COUNTS_STMT = (
-    select(Module.course_id, func.count(Lesson.id))
-    .join(Lesson, Lesson.module_id == Module.id)
-    .where(Module.course_id.in_(bindparam("ids", expanding=True)), Module.published.is_(True))
-    .group_by(Module.course_id)
-)
-_CATALOGUE_FLAGS_STMT = select(
-    Course.id,
-    _open_angkatan_clause(bindparam("today")),
-    permissions.enrolled_in_course_clause(bindparam("user_id")),
-).where(Course.id.in_(bindparam("ids", expanding=True)))
-
-
-def catalogue_info(user: User, courses: list[Course], today: date | None = None) -> dict[int, CatalogueInfo]:
-    """Lesson counts, "self-enrolment open" and "already enrolled" for a page of courses:
-    three queries whatever the number of courses, lessons or learners."""
+def catalogue_page(
+    user: User,
+    q: str | None = None,
+    program_id: int | None = None,
+    jp_band: str | None = None,
+    open_only: bool = False,
+    page: int = 1,
+    per_page: int = 25,
+    today: date | None = None,
+) -> CataloguePage:
+    """A page of the courses ``user`` may find in the catalogue (published ones; authors also
+    see drafts) matching a search, a program, a JP band and "self-enrolment open", by title,
+    with each card's facts: one query whatever the number of courses, lessons or learners (a
+    second one only to count the matches when asked for a page past the last)."""
     today = today or local_today(getattr(user, "timezone", None))
-    info = {c.id: CatalogueInfo() for c in courses}
-    if not courses:
-        return info
-    ids = list(info)
-    for course_id, n in db.session.execute(_LESSON_COUNTS_STMT, {"ids": ids}):
-        info[course_id].lessons = n
-    flags = db.session.execute(_CATALOGUE_FLAGS_STMT, {"ids": ids, "today": today, "user_id": user.id})
-    for course_id, is_open, enrolled in flags:
-        info[course_id].open_enrolment = bool(is_open)
-        info[course_id].enrolled = bool(enrolled)
-    return info
+    search = bool(q and q.strip())
+    band = jp_band if jp_band in JP_BANDS else None
+    stmt = _catalogue_stmt(permissions.can_author(user), search, bool(program_id), band, open_only)
+    page = max(page, 1)
+    params = {"user_id": user.id, "today": today, "limit": per_page, "offset": (page - 1) * per_page}
+    if search:
+        params["like"] = f"%{q.strip().lower()}%"
+    if program_id:
+        params["program_id"] = program_id
+    items = list(db.session.execute(stmt, params))
+    if items:
+        total = items[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: the first row counts the matches (the page shows none)
+        first = db.session.execute(stmt, params | {"limit": 1, "offset": 0}).first()
+        total = first.total if first is not None else 0
+    return CataloguePage(items=items, page=page, per_page=per_page, total=total)
 
 
 _COURSE_BY_SLUG_STMT = (

@@ -71,20 +71,18 @@ def _send_stored(key: str | None, name: str, mime: str | None, inline: bool = Fa
 def catalogue():
     """Published courses with search and filters (program, JP band, self-enrolment open)."""
     form = CatalogueSearchForm(request.args)
-    form.program.choices = options(
-        [(None, _("Semua program"))] + [(p.id, p.name) for p in services.all_programs()]
-    )
+    form.program.choices = options([(None, _("Semua program")), *services.program_choices()])
     form.validate()
-    stmt = services.catalogue_query(
+    page = services.catalogue_page(
         current_user,
         q=form.q.data,
         program_id=form.program.data,
         jp_band=form.jp.data,
         open_only=bool(form.open_only.data),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PER_PAGE"],
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    info = services.catalogue_info(current_user, page.items)
-    return render_template("courses/catalogue.html", form=form, page=page, info=info)
+    return render_template("courses/catalogue.html", form=form, page=page)
 
 
 @bp.get("/belajar")

@@ -26,7 +26,7 @@ from tests.factories import (
 # transaction of its own, then the outline again since the lesson is now done. Opening the same
 # lesson again only reads ("lesson_again").
 LIMITS = {
-    "catalogue": 6,
+    "catalogue": 3,
     "outline": 7,
     "lesson": 17,
     "lesson_again": 7,

@@ -382,6 +382,49 @@ def test_catalogue_cards_show_jp_lessons_link_and_enrolment(client, login_as, le
     assert page.count("Anda terdaftar") == 1 and page.count("Pendaftaran mandiri dibuka") == 1
 
 
+def test_catalogue_pages_counts_and_keeps_the_search(client, login_as, learner, app):
+    """The catalogue's own page query: a count of every match, pages that keep the filters, a
+    page past the last still counting the matches, unpublished modules not counted, the
+    program's code and the cover's link on a card."""
+    program = make_program(code="PKP-UJI")
+    for i in range(app.config["PER_PAGE"] + 2):
+        make_course(title=f"Pelayanan {i:02d}", program=program, commit=False)
+    make_course(title="Lain Sendiri", commit=False)
+    db.session.commit()
+    covered = make_course(title="Pelayanan Bersampul", lessons=3, cover_key="abc", cover_mime="image/png")
+    make_module(covered, published=False)
+    make_lesson(covered.modules[-1])
+    login_as(learner)
+    page = _text(client.get(f"/kursus/?q=pelayanan&program={program.id}"))
+    total = app.config["PER_PAGE"] + 2
+    assert f"{total} kursus ditemukan." in page and "Halaman 1 dari 2" in page
+    assert page.count('class="card course-card"') == app.config["PER_PAGE"]
+    assert "PKP-UJI" in page and "Lain Sendiri" not in page
+    assert f'href="/kursus/?q=pelayanan&amp;program={program.id}&amp;page=2" rel="next"' in page
+    page2 = _text(client.get(f"/kursus/?q=pelayanan&program={program.id}&page=2"))
+    assert page2.count('class="card course-card"') == 2 and "Halaman 2 dari 2" in page2
+    # The search form shows what was asked.
+    assert 'value="pelayanan"' in page2 and f'<option selected value="{program.id}">' in page2
+    past = _text(client.get("/kursus/?q=pelayanan&page=9"))
+    assert f"{total + 1} kursus ditemukan." in past and "Belum ada kursus" in past
+    cover = _text(client.get("/kursus/?q=bersampul"))
+    assert f'src="/kursus/{covered.slug}/sampul"' in cover
+    assert "3 pelajaran" in cover  # the unpublished module's lesson is not counted
+
+
+def test_catalogue_form_shows_errors_and_drafts_only_to_authors(client, login_as, learner, admin):
+    make_course(title="Kursus Draf", status="draft")
+    login_as(learner)
+    page = _text(client.get("/kursus/?q=" + "x" * 101 + "&jp=salah&open_only=y"))
+    assert 'aria-describedby="q-error" aria-invalid="true" id="q"' in page and 'id="q-error"' in page
+    assert 'aria-describedby="jp-error" aria-invalid="true" id="jp"' in page
+    assert 'checked id="open_only"' in page
+    assert "Kursus Draf" not in _text(client.get("/kursus/"))
+    login_as(admin)
+    page = _text(client.get("/kursus/"))
+    assert "Kursus Draf" in page and '<span class="tag tag-warn">draft</span>' in page
+
+
 def test_self_enrolment_from_the_course_page(client, login_as, learner):
     course = make_course(title="Literasi Digital")
     angkatan = make_angkatan(course=course, enrolment_open=True, name="Kelas Mandiri")
