@@ -54,6 +54,7 @@ from lms.courses.models import (
     Module,
     Program,
     ProgramKind,
+    touch_courses,
 )
 from lms.errors import DomainError, ImportRejected, LineError, StaleEdit, WorkflowError
 from lms.extensions import db
@@ -78,6 +79,17 @@ class Upload:
 
 
 # --- small helpers ---------------------------------------------------------------------------
+
+
+def _read(stmt, params: dict):
+    """Run a read-only select of plain columns on the session's connection and return its
+    result: Session.execute adds an ORM layer that these rows do not need and that costs two to
+    three times the statement itself on the hot pages. Pending changes are flushed first, as
+    Session.execute would (a no-op when there are none)."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params)
 
 
 def _check_version(obj, expected_version: int | None) -> None:
@@ -522,6 +534,11 @@ def _move(items: list, item, direction: int, model) -> bool:
                 execution_options={"synchronize_session": False},
             )
             db.session.expire(obj, ["position"])
+    # A bulk UPDATE flushes nothing: stamp the course's outline as changed here.
+    if model is Module:
+        touch_courses(db.session, [item.course_id])
+    else:
+        touch_courses(db.session, (), [item.module_id])
     return True
 
 
@@ -716,7 +733,7 @@ _PROGRAM_CHOICES_STMT = select(Program.id, Program.name).order_by(Program.name, 
 
 def program_choices() -> list[Row]:
     """(id, name) of every program, by name: the catalogue's program filter (plain rows)."""
-    return list(db.session.execute(_PROGRAM_CHOICES_STMT))
+    return list(_read(_PROGRAM_CHOICES_STMT, {}))
 
 
 @functools.cache
@@ -838,13 +855,13 @@ def catalogue_page(
         params["like"] = f"%{q.strip().lower()}%"
     if program_id:
         params["program_id"] = program_id
-    items = list(db.session.execute(stmt, params))
+    items = list(_read(stmt, params))
     if items:
         total = items[0].total
     elif page == 1:
         total = 0
     else:  # past the last page: the first row counts the matches (the page shows none)
-        first = db.session.execute(stmt, params | {"limit": 1, "offset": 0}).first()
+        first = _read(stmt, params | {"limit": 1, "offset": 0}).first()
         total = first.total if first is not None else 0
     return CataloguePage(items=items, page=page, per_page=per_page, total=total)
 
@@ -921,11 +938,11 @@ class Outline:
     modules: list[OutlineModule]
     done: int
     total: int
-    completion: CourseCompletion | None
+    completion: Row | None  # (id, completed_at) of the learner's completion
     resume: LessonRef | None
     next_lesson: LessonRef | None
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
-    order: list[LessonRef]
+    order: tuple[LessonRef, ...]
 
     @property
     def percent(self) -> float:
@@ -1007,7 +1024,7 @@ def _outline_stmt(published_only: bool) -> Select:
 
 
 _OUTLINE_STMTS = {True: _outline_stmt(True), False: _outline_stmt(False)}
-_COMPLETION_STMT = select(CourseCompletion).where(
+_COMPLETION_STMT = select(CourseCompletion.id, CourseCompletion.completed_at).where(
     CourseCompletion.user_id == bindparam("user_id"), CourseCompletion.course_id == bindparam("course_id")
 )
 
@@ -1015,7 +1032,7 @@ _COMPLETION_STMT = select(CourseCompletion).where(
 def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
     """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
     last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
-    rows = db.session.execute(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
+    rows = _read(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
     return {row.lesson_id: row for row in rows}
 
 
@@ -1027,45 +1044,82 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
         previous_done = previous_done and om.complete
 
 
+class CourseShape(NamedTuple):
+    """A course's outline as every learner sees it (no progress): its modules, each with its
+    lessons, and the lessons in reading order. Shared by every request of a process, so
+    immutable (tuples of tuples)."""
+
+    modules: tuple[tuple[ModuleRef, tuple[LessonRef, ...]], ...]
+    order: tuple[LessonRef, ...]
+
+
+# Course shapes by (course id, updated_at, published only): the stamp moves whenever a module or
+# lesson of the course changes (see lms.courses.models.touch_courses), so an entry is never
+# stale; old stamps simply stop being asked for. Bounded: the oldest entries go first.
+_SHAPES: dict[tuple, CourseShape] = {}
+SHAPES_MAX = 256
+
+
+def course_shape(course: Course, include_unpublished: bool = False) -> CourseShape:
+    """The course's modules and lessons (read once per process and course version)."""
+    key = (course.id, course.updated_at, not include_unpublished)
+    shape = _SHAPES.get(key)
+    if shape is not None:
+        return shape
+    modules: list[tuple[ModuleRef, list[LessonRef]]] = []
+    current: ModuleRef | None = None
+    lessons: list[LessonRef] = []
+    for row in _read(_OUTLINE_STMTS[not include_unpublished], {"course_id": course.id}):
+        if current is None or current.id != row.module_id:
+            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
+            lessons = []
+            modules.append((current, lessons))
+        if row.id is not None:
+            lessons.append(
+                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
+            )
+    shape = CourseShape(
+        modules=tuple((module, tuple(items)) for module, items in modules),
+        order=tuple(lesson for _module, items in modules for lesson in items),
+    )
+    while len(_SHAPES) >= SHAPES_MAX:
+        _SHAPES.pop(next(iter(_SHAPES)), None)
+    _SHAPES[key] = shape
+    return shape
+
+
+def clear_course_shapes() -> None:
+    """Forget every cached course shape (tests measure the cold path with it)."""
+    _SHAPES.clear()
+
+
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
     """The learner's outline of ``course``: a fixed number of queries whatever its size.
 
-    ``include_unpublished`` shows unpublished modules too (an admin's preview). One query reads
-    the modules with their lessons as small read-only tuples (:class:`ModuleRef`,
-    :class:`LessonRef`), not ORM objects: a 100-lesson course is read and listed on every visit
-    of its page and of each of its lessons, and never needs a lesson's body there.
+    ``include_unpublished`` shows unpublished modules too (an admin's preview). The course's
+    modules and lessons come from :func:`course_shape` (small read-only tuples, read once per
+    process and course version: a 100-lesson course is listed on every visit of its page and of
+    each of its lessons); this adds the learner's ticks, progress, gating and completion.
     """
-    stmt = _OUTLINE_STMTS[not include_unpublished]
-    lessons_by_module: dict[ModuleRef, list[LessonRef]] = {}
-    current: ModuleRef | None = None
-    for row in db.session.execute(stmt, {"course_id": course.id}):
-        if current is None or current.id != row.module_id:
-            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
-            lessons_by_module[current] = []
-        if row.id is not None:
-            lessons_by_module[current].append(
-                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
-            )
+    shape = course_shape(course, include_unpublished)
     progress = _progress_map(user.id, course.id)
-    completion = db.session.scalar(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id})
+    completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    order: list[LessonRef] = []
     done = total = 0
-    for module, lessons in lessons_by_module.items():
+    get = progress.get
+    for module, lessons in shape.modules:
         om = OutlineModule(module=module)
         counts = module.published or include_unpublished
+        module_lessons = om.lessons
         for lesson in lessons:
-            row = progress.get(lesson.id)
-            ol = OutlineLesson(
-                lesson=lesson,
-                done=bool(row and row.completed_at),
-                viewed=row is not None,
-                viewed_at=row.last_viewed_at if row is not None else None,
-            )
-            om.lessons.append(ol)
+            row = get(lesson.id)
+            if row is None:
+                ol = OutlineLesson(lesson)
+            else:
+                ol = OutlineLesson(lesson, row.completed_at is not None, True, row.last_viewed_at)
+            module_lessons.append(ol)
             by_lesson[lesson.id] = (om, ol)
-            order.append(lesson)
             if lesson.required and counts:
                 om.total += 1
                 om.done += ol.done
@@ -1092,7 +1146,7 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
         resume=resume,
         next_lesson=next_lesson,
         by_lesson=by_lesson,
-        order=order,
+        order=shape.order,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from lms.courses import services
 from lms.extensions import db
 from tests.factories import (
     bulk_learners,
@@ -23,12 +24,14 @@ from tests.factories import (
 # completion requirement (the quizzes feature's "required quizzes"). The lesson page reads the
 # outline once (a sequential course's gate is checked on it, so both kinds count the same). A
 # first visit of a text lesson writes: the progress row and the completion check in a write
-# transaction of its own, then the outline again since the lesson is now done. Opening the same
-# lesson again only reads ("lesson_again").
+# transaction of its own, then the learner's progress again since the lesson is now done. Opening
+# the same lesson again only reads ("lesson_again"). The course's modules and lessons are cached
+# per process once read: the counts are those of a cold process (see _measure), a warm one sends
+# one statement fewer on the outline and lesson pages.
 LIMITS = {
     "catalogue": 3,
     "outline": 7,
-    "lesson": 17,
+    "lesson": 16,
     "lesson_again": 7,
     "my_learning": 6,
     "angkatan_admin": 8,  # admins also see the review-queue count
@@ -39,6 +42,8 @@ def _measure(client, count_queries, urls: dict[str, str]) -> dict[str, int]:
     counts = {}
     for name, url in urls.items():
         db.session.expire_all()
+        # The bound is that of a cold process: the course's outline is read, not cached.
+        services.clear_course_shapes()
         with count_queries() as q:
             response = client.get(url)
         assert response.status_code == 200, (name, url, response.status_code)

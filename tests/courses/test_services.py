@@ -7,21 +7,24 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.courses import permissions, services
 from lms.courses.models import (
+    Course,
     CourseCompletion,
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
     JpRecord,
+    Lesson,
     LessonKind,
     LessonProgress,
 )
 from lms.errors import ImportRejected, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.markdown import MarkdownTooLong
+from lms.models_base import utcnow
 from tests.factories import (
     enrol_user,
     make_angkatan,
@@ -551,3 +554,68 @@ def test_enrolment_csv_creates_updates_and_swaps_ndh(app):
     db.session.commit()
     assert (result.created, result.updated) == (0, 2)
     assert (by_user[a.id].ndh, by_user[b.id].ndh) == (2, 1)
+
+
+# --- the per-process cache of a course's modules and lessons ---------------------------------
+
+
+def _titles(outline) -> list[tuple[str, list[str]]]:
+    return [(m.module.title, [ol.lesson.title for ol in m.lessons]) for m in outline.modules]
+
+
+def test_a_cached_outline_follows_every_change_of_the_course_content(app, count_queries):
+    learner = make_user()
+    course = make_course(lessons=2)
+    module = course.modules[0]
+    first, second = module.lessons
+    services.clear_course_shapes()
+    before = _titles(services.course_outline(course, learner))
+    with count_queries() as warm:
+        assert _titles(services.course_outline(course, learner)) == before
+    with count_queries() as cold:
+        services.clear_course_shapes()
+        services.course_outline(course, learner)
+    assert len(cold.statements) == len(warm.statements) + 1  # the modules and lessons: cached
+    version = course.version
+
+    def outline():
+        db.session.commit()
+        return services.course_outline(course, learner)
+
+    services.update_lesson(first, services.LessonData(title="Judul baru"), expected_version=first.version)
+    assert outline().by_lesson[first.id][1].lesson.title == "Judul baru"
+    services.move_lesson(second, -1)
+    assert [ol.lesson.id for ol in outline().modules[0].lessons] == [second.id, first.id]
+    added = services.add_lesson(module, services.LessonData(title="Pelajaran tambahan", body_md="x"))
+    assert outline().order[-1].id == added.id
+    services.delete_lesson(added)
+    assert added.id not in outline().by_lesson
+    hidden = services.add_module(course, "Modul Baru", published=True)
+    make_lesson(hidden, title="Di modul baru")
+    assert _titles(outline())[-1] == ("Modul Baru", ["Di modul baru"])
+    services.set_module_published(hidden, False)
+    assert [t for t, _ in _titles(outline())] == [module.title]
+    assert "Modul Baru" in [t for t, _ in _titles(services.course_outline(course, learner, True))]
+    services.move_module(hidden, -1)
+    assert [t for t, _ in _titles(services.course_outline(course, learner, True))][0] == "Modul Baru"
+    # The stamp leaves the course's edit version alone: an open course form stays valid.
+    db.session.refresh(course)
+    assert course.version == version
+
+
+def test_a_change_made_elsewhere_reaches_a_warm_cache_through_the_course_row(app):
+    """Another process edits a lesson (here: plain SQL, past this session's objects, and the
+    stamp that every change of content writes); this process sees it as soon as it reads the
+    course row again."""
+    learner = make_user()
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    assert services.course_outline(course, learner).by_lesson[lesson.id][1].lesson.title == lesson.title
+    db.session.execute(update(Lesson).where(Lesson.id == lesson.id).values(title="Diubah di proses lain"))
+    db.session.execute(update(Course).where(Course.id == course.id).values(updated_at=utcnow()))
+    db.session.commit()
+    course = services.course_by_slug(course.slug)
+    assert (
+        services.course_outline(course, learner).by_lesson[lesson.id][1].lesson.title
+        == "Diubah di proses lain"
+    )
