@@ -86,7 +86,12 @@ def is_enrolled(user: User | None, course: Course) -> bool:
         return False
     stmt = _IS_ENROLLED_STMTS[course.program_id is not None]
     params = {"user_id": user.id, "course_id": course.id, "program_id": course.program_id}
-    return db.session.scalar(stmt, params) is not None
+    # On the session's connection: a plain row needs no ORM result layer (asked on every course
+    # page and lesson). Pending changes are flushed first, as Session.execute would.
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params).first() is not None
 
 
 def can_view_course(user: User | None, course: Course) -> bool:

@@ -878,6 +878,32 @@ def course_by_slug(slug: str) -> Course | None:
     return db.session.scalar(_COURSE_BY_SLUG_STMT, {"slug": slug})
 
 
+_COURSE_PAGE_STMT = (
+    select(
+        Course.id,
+        Course.program_id,
+        Course.title,
+        Course.slug,
+        Course.summary,
+        Course.description_html,
+        Course.jp,
+        Course.cover_key,
+        Course.status,
+        Course.sequential,
+        Course.updated_at,
+        Program.name.label("program_name"),
+    )
+    .outerjoin(Program, Program.id == Course.program_id)
+    .where(Course.slug == bindparam("slug"))
+)
+
+
+def course_page_by_slug(slug: str) -> Row | None:
+    """What a course's page shows of the course and its program's name, as one plain row with
+    the course's attribute names (the page only reads it)."""
+    return _read(_COURSE_PAGE_STMT, {"slug": slug}).first()
+
+
 def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
     """Angkatan that take self-enrolment for this course now, soonest first (one query)."""
     today = today or local_today()
@@ -1003,7 +1029,7 @@ _PROGRESS_STMT = (
 )
 
 
-def _outline_stmt(published_only: bool) -> Select:
+def _outline_stmt(published_only: bool, many: bool = False) -> Select:
     stmt = (
         select(
             Module.id.label("module_id"),
@@ -1017,13 +1043,22 @@ def _outline_stmt(published_only: bool) -> Select:
             Lesson.duration_minutes,
         )
         .outerjoin(Lesson, Lesson.module_id == Module.id)
-        .where(Module.course_id == bindparam("course_id"))
         .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
     )
+    if many:  # several courses (my learning), course by course
+        stmt = (
+            stmt.add_columns(Module.course_id)
+            .where(Module.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(None)
+            .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+        )
+    else:
+        stmt = stmt.where(Module.course_id == bindparam("course_id"))
     return stmt.where(Module.published.is_(True)) if published_only else stmt
 
 
 _OUTLINE_STMTS = {True: _outline_stmt(True), False: _outline_stmt(False)}
+_OUTLINE_MANY_STMT = _outline_stmt(True, many=True)
 _COMPLETION_STMT = select(CourseCompletion.id, CourseCompletion.completed_at).where(
     CourseCompletion.user_id == bindparam("user_id"), CourseCompletion.course_id == bindparam("course_id")
 )
@@ -1066,10 +1101,17 @@ def course_shape(course: Course, include_unpublished: bool = False) -> CourseSha
     shape = _SHAPES.get(key)
     if shape is not None:
         return shape
+    rows = _read(_OUTLINE_STMTS[not include_unpublished], {"course_id": course.id})
+    return _store_shape(key, rows)
+
+
+def _store_shape(key: tuple, rows) -> CourseShape:
+    """Build a course's shape from its outline rows (modules in order, each with its lessons in
+    order; a module without lessons has one row of NULL lesson columns) and cache it."""
     modules: list[tuple[ModuleRef, list[LessonRef]]] = []
     current: ModuleRef | None = None
     lessons: list[LessonRef] = []
-    for row in _read(_OUTLINE_STMTS[not include_unpublished], {"course_id": course.id}):
+    for row in rows:
         if current is None or current.id != row.module_id:
             current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
             lessons = []
@@ -1086,6 +1128,29 @@ def course_shape(course: Course, include_unpublished: bool = False) -> CourseSha
         _SHAPES.pop(next(iter(_SHAPES)), None)
     _SHAPES[key] = shape
     return shape
+
+
+def course_shapes(courses) -> dict[int, CourseShape]:
+    """The shapes (published modules only) of several courses by id: the cached ones, and the
+    others read together in one query."""
+    shapes: dict[int, CourseShape] = {}
+    missing = {}
+    for course in courses:
+        shape = _SHAPES.get((course.id, course.updated_at, True))
+        if shape is None:
+            missing[course.id] = course
+        else:
+            shapes[course.id] = shape
+    if len(missing) == 1:
+        course = next(iter(missing.values()))
+        shapes[course.id] = course_shape(course)
+    elif missing:
+        rows: dict[int, list[Row]] = {course_id: [] for course_id in missing}
+        for row in _read(_OUTLINE_MANY_STMT, {"course_ids": list(missing)}):
+            rows[row.course_id].append(row)
+        for course_id, course in missing.items():
+            shapes[course_id] = _store_shape((course.id, course.updated_at, True), rows[course_id])
+    return shapes
 
 
 def clear_course_shapes() -> None:
@@ -1390,16 +1455,14 @@ def _complete_course_enrolments(user: User, course: Course, at: datetime) -> Non
         change_enrolment_status(enrolment, EnrolmentStatus.COMPLETED, at=at)
 
 
+_JP_TOTAL_STMT = select(func.coalesce(func.sum(JpRecord.jp), 0)).where(
+    JpRecord.user_id == bindparam("user_id"), JpRecord.year == bindparam("year")
+)
+
+
 def jp_total(user: User, year: int) -> int:
     """JP a person earned in a calendar year (all sources)."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(JpRecord.jp), 0)).where(
-                JpRecord.user_id == user.id, JpRecord.year == year
-            )
-        )
-        or 0
-    )
+    return int(_read(_JP_TOTAL_STMT, {"user_id": user.id, "year": year}).scalar() or 0)
 
 
 def completion_of(user: User, course: Course) -> CourseCompletion | None:
@@ -1414,12 +1477,20 @@ def completion_of(user: User, course: Course) -> CourseCompletion | None:
 # --- "Pembelajaran Saya" ---------------------------------------------------------------------
 
 
+class MyAngkatan(NamedTuple):
+    """What a card shows of the angkatan that gives the learner the course."""
+
+    name: str
+    end_date: date | None
+
+
 @dataclass
 class MyCourse:
-    """One card on the learner's home."""
+    """One card on the learner's home (``course``: a row with the course's id, program_id,
+    title, slug, jp and updated_at)."""
 
-    course: Course
-    angkatan: Angkatan
+    course: Row
+    angkatan: MyAngkatan
     done: int
     total: int
     completed_at: datetime | None
@@ -1466,107 +1537,101 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
-def _lesson_ref(row: Row) -> LessonRef:
-    return LessonRef(row.id, row.module_id, row.title, row.kind, row.required)
-
-
-# Built once, with bound parameters (see _PROGRESS_STMT).
-_MY_ANGKATAN_STMT = (
-    select(Enrolment.id, Angkatan)
-    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(permissions.ACCESS_STATUSES))
-    .order_by(Enrolment.id)
-)
+# Built once, with bound parameters (see _PROGRESS_STMT). The learner's courses, each with the
+# angkatan of every enrolment that covers it (directly or through the course's program; the
+# oldest enrolment first, it names the card's angkatan) and the learner's completion.
 _MY_COURSES_STMT = (
-    select(Course, CourseCompletion.completed_at)
+    select(
+        Course.id,
+        Course.program_id,
+        Course.title,
+        Course.slug,
+        Course.jp,
+        Course.updated_at,
+        CourseCompletion.completed_at,
+        Angkatan.name.label("angkatan_name"),
+        Angkatan.end_date.label("angkatan_end_date"),
+    )
+    .select_from(Enrolment)
+    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+    .join(
+        Course,
+        or_(
+            Course.id == Angkatan.course_id,
+            and_(Course.program_id.is_not(None), Course.program_id == Angkatan.program_id),
+        ),
+    )
     .outerjoin(
         CourseCompletion,
         and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id")),
     )
     .where(
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.status.in_(permissions.ACCESS_STATUSES),
         Course.status == CourseStatus.PUBLISHED,
-        or_(
-            Course.id.in_(bindparam("direct", expanding=True)),
-            Course.program_id.in_(bindparam("programs", expanding=True)),
-        ),
     )
-    .options(defer(Course.description_md), defer(Course.description_html))
-    .order_by(Course.title, Course.id)
+    .order_by(Course.title, Course.id, Enrolment.id)
 )
-_MY_LESSONS_STMT = (
+# The learner's progress rows in those courses (only theirs: the lessons come from the cached
+# course shapes).
+_MY_PROGRESS_STMT = (
     select(
-        Module.course_id,
-        Module.id.label("module_id"),
-        Lesson.id,
-        Lesson.title,
-        Lesson.kind,
-        Lesson.required,
-        LessonProgress.id.label("progress_id"),
+        LessonProgress.id,
+        LessonProgress.lesson_id,
         LessonProgress.completed_at,
         LessonProgress.last_viewed_at,
     )
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
     .join(Module, Module.id == Lesson.module_id)
-    .outerjoin(
-        LessonProgress,
-        and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id")),
+    .where(
+        LessonProgress.user_id == bindparam("user_id"),
+        Module.course_id.in_(bindparam("course_ids", expanding=True)),
     )
-    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.published.is_(True))
-    .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
 )
 
 
 def my_learning(user: User) -> list[MyCourse]:
     """The learner's courses with progress, next lesson, resume point and deadline.
 
-    Three queries for the lot (their angkatan; the courses with the learner's completion; every
-    lesson of those courses with the learner's progress, as plain rows), plus the registered
-    requirements per course.
+    Two queries for the lot (the courses with their angkatan and the learner's completion; the
+    learner's progress in them, as plain rows), the courses' modules and lessons from
+    :func:`course_shapes` (cached per process), plus the registered requirements per course.
     """
-    # (enrolment id, angkatan) of the enrolments that give access; the oldest enrolment names
-    # the angkatan of a course reached through several.
-    enrolled = db.session.execute(_MY_ANGKATAN_STMT, {"user_id": user.id}).all()
-    if not enrolled:
-        return []
-    courses = db.session.execute(
-        _MY_COURSES_STMT,
-        {
-            "user_id": user.id,
-            "direct": list({a.course_id for _id, a in enrolled if a.course_id}),
-            "programs": list({a.program_id for _id, a in enrolled if a.program_id}),
-        },
-    ).all()
+    courses: list[Row] = []
+    for row in _read(_MY_COURSES_STMT, {"user_id": user.id}):
+        if not courses or courses[-1].id != row.id:  # the oldest enrolment names the angkatan
+            courses.append(row)
     if not courses:
         return []
-    by_course: dict[int, list[Row]] = {course.id: [] for course, _at in courses}
-    lessons = db.session.execute(_MY_LESSONS_STMT, {"user_id": user.id, "course_ids": list(by_course)})
-    for row in lessons:
-        by_course[row.course_id].append(row)
+    shapes = course_shapes(courses)
+    progress = {
+        row.lesson_id: row
+        for row in _read(_MY_PROGRESS_STMT, {"user_id": user.id, "course_ids": [c.id for c in courses]})
+    }
     result = []
-    for course, completed_at in courses:
-        rows = by_course[course.id]
-        angkatan = next(
-            a
-            for _id, a in enrolled
-            if a.course_id == course.id or (course.program_id and a.program_id == course.program_id)
-        )
-        required = [r for r in rows if r.required]
-        done = sum(1 for r in required if r.completed_at)
+    for course in courses:
+        order = shapes[course.id].order
+        required = [le for le in order if le.required]
+        done = sum(1 for le in required if (p := progress.get(le.id)) is not None and p.completed_at)
         extra_done, extra_total = requirements_progress(user.id, course)
         # The first lesson not done is always in an open module, also in a sequential course:
         # every lesson before it, hence every module before its own, is done.
-        next_row = next((r for r in rows if not r.completed_at), None)
-        viewed = [r for r in rows if r.progress_id is not None]
-        last = max(viewed, key=lambda r: (r.last_viewed_at, r.progress_id)) if viewed else None
+        next_lesson = next(
+            (le for le in order if (p := progress.get(le.id)) is None or not p.completed_at), None
+        )
+        viewed = [progress[le.id] for le in order if le.id in progress]
+        last = max(viewed, key=lambda r: (r.last_viewed_at, r.id)) if viewed else None
+        completed_at = course.completed_at
         result.append(
             MyCourse(
                 course=course,
-                angkatan=angkatan,
+                angkatan=MyAngkatan(course.angkatan_name, course.angkatan_end_date),
                 done=done + extra_done,
                 total=len(required) + extra_total,
                 completed_at=completed_at,
                 jp_year=local_year(completed_at, user.timezone) if completed_at else None,
-                next_lesson=_lesson_ref(next_row) if next_row else None,
-                resume=_lesson_ref(last) if last else None,
+                next_lesson=next_lesson,
+                resume=next(le for le in order if le.id == last.lesson_id) if last else None,
             )
         )
     return result

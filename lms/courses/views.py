@@ -107,7 +107,10 @@ def my_learning():
 def course(slug: str):
     """The course's page: description, outline with ticks and per-module progress, and either
     the way in (resume, next lesson) or the angkatan that take self-enrolment."""
-    course = _course_or_404(slug)
+    # A plain row (not a Course): the page only reads it, and every visit pays for its loading.
+    course = services.course_page_by_slug(slug)
+    if course is None or not permissions.can_view_course(current_user, course):
+        abort(404)
     can_access = permissions.can_access_course(current_user, course)
     is_author = permissions.can_author(current_user)
     # Not enrolled yet: the outline still shows the titles (no links), to help decide.

@@ -338,6 +338,38 @@ def test_my_learning_lists_progress_next_lesson_resume_and_deadline(app):
     assert cards["B"].next_lesson.id == b.modules[0].lessons[0].id and cards["B"].resume is None
 
 
+def test_my_learning_cold_and_warm_names_the_oldest_angkatan_and_skips_withdrawn_ones(app, count_queries):
+    learner = make_user()
+    program = make_program()
+    a = make_course(title="A", program=program, lessons=3)
+    b = make_course(title="B", lessons=2)
+    make_module(b, published=False)
+    make_lesson(b.modules[-1], title="Belum terbit")
+    c = make_course(title="C", lessons=1)
+    enrol_user(learner, make_angkatan(program=program, name="Angkatan Program"))
+    enrol_user(learner, make_angkatan(course=a, name="Angkatan Kursus"))  # newer: not the card's
+    enrol_user(learner, b)
+    enrol_user(learner, c, status="withdrawn")
+    services.mark_lesson_done(learner, a.modules[0].lessons[2])
+    services.record_view(learner, b.modules[0].lessons[0])
+    db.session.commit()
+    cards = services.my_learning(learner)
+    services.clear_course_shapes()
+    with count_queries() as cold:
+        assert services.my_learning(learner) == cards
+    with count_queries() as warm:
+        assert services.my_learning(learner) == cards
+    # Both courses' modules and lessons are read in one query when not cached yet.
+    assert len(cold.statements) == len(warm.statements) + 1
+    assert [c.course.title for c in cards] == ["A", "B"]
+    card_a, card_b = cards
+    assert card_a.angkatan.name == "Angkatan Program"
+    assert (card_a.done, card_a.total) == (1, 3) and card_a.next_lesson.id == a.modules[0].lessons[0].id
+    assert card_a.resume.id == a.modules[0].lessons[2].id
+    assert (card_b.done, card_b.total) == (1, 2)  # the unpublished module's lesson does not count
+    assert card_b.next_lesson.id == b.modules[0].lessons[1].id
+
+
 # --- Markdown safety -------------------------------------------------------------------------
 
 
