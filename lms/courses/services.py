@@ -743,10 +743,10 @@ def _catalogue_stmt(
     """The catalogue's page statement for one combination of filters, built once per process
     (bound parameters: ``user_id``, ``today``, ``like``, ``program_id``, ``limit``, ``offset``).
 
-    One statement reads the page's courses as plain rows with everything a card shows: an inner
-    select filters, counts every match (``count(*) OVER ()``) and cuts the page; the outer one
-    adds, for the page's rows only, the program's code, the number of lessons in published
-    modules, "self-enrolment open" and "already enrolled"."""
+    One statement reads the page's courses as plain rows with what a card shows: an inner select
+    filters, counts every match (``count(*) OVER ()``) and cuts the page; the outer one adds, for
+    the page's rows only, the program's code, "self-enrolment open" and "already enrolled". The
+    number of lessons comes from :func:`_lesson_counts` (cached per course version)."""
     stmt = select(
         Course.id,
         Course.program_id,
@@ -756,6 +756,7 @@ def _catalogue_stmt(
         Course.jp,
         Course.cover_key,
         Course.status,
+        Course.updated_at,
         func.count().over().label("total"),
     )
     if not author:
@@ -778,17 +779,10 @@ def _catalogue_stmt(
         .offset(bindparam("offset"))
         .subquery("page")
     )
-    lessons = (
-        select(func.count(Lesson.id))
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Module.course_id == page.c.id, Module.published.is_(True))
-        .scalar_subquery()
-    )
     return (
         select(
             page,
             Program.code.label("program_code"),
-            lessons.label("lessons"),
             _open_angkatan_clause(bindparam("today"), page.c.id, page.c.program_id).label("open_enrolment"),
             permissions.enrolled_in_course_clause(bindparam("user_id"), page.c.id, page.c.program_id).label(
                 "enrolled"
@@ -799,13 +793,64 @@ def _catalogue_stmt(
     )
 
 
+class CatalogueCard(NamedTuple):
+    """A course's card in the catalogue."""
+
+    id: int
+    program_id: int | None
+    slug: str
+    title: str
+    summary: str
+    jp: int
+    cover_key: str | None
+    status: CourseStatus
+    updated_at: datetime
+    total: int
+    program_code: str | None
+    open_enrolment: bool
+    enrolled: bool
+    lessons: int
+
+
+_LESSON_COUNTS_STMT = (
+    select(Module.course_id, func.count(Lesson.id))
+    .join(Lesson, Lesson.module_id == Module.id)
+    .where(Module.course_id.in_(bindparam("ids", expanding=True)), Module.published.is_(True))
+    .group_by(Module.course_id)
+)
+# Lessons in published modules by (course id, updated_at): the stamp moves with every change of
+# the course's modules and lessons (see lms.courses.models.touch_courses). Bounded.
+_LESSON_COUNTS: dict[tuple, int] = {}
+LESSON_COUNTS_MAX = 4096
+
+
+def _lesson_counts(rows) -> dict[int, int]:
+    """The number of lessons in published modules of each course row (id, updated_at): cached
+    per process and course version; the missing ones in one query."""
+    counts: dict[int, int] = {}
+    missing: dict[int, tuple] = {}
+    for row in rows:
+        key = (row.id, row.updated_at)
+        n = _LESSON_COUNTS.get(key)
+        if n is None:
+            missing[row.id] = key
+        else:
+            counts[row.id] = n
+    if missing:
+        found = dict(_read(_LESSON_COUNTS_STMT, {"ids": list(missing)}).all())
+        if len(_LESSON_COUNTS) + len(missing) > LESSON_COUNTS_MAX:
+            _LESSON_COUNTS.clear()
+        for course_id, key in missing.items():
+            counts[course_id] = _LESSON_COUNTS[key] = found.get(course_id, 0)
+    return counts
+
+
 @dataclass
 class CataloguePage:
-    """A page of the catalogue: ``items`` are rows (id, program_id, slug, title, summary, jp,
-    cover_key, status, total, program_code, lessons, open_enrolment, enrolled). Has the
-    attributes of Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
+    """A page of the catalogue (``items``: :class:`CatalogueCard`). Has the attributes of
+    Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
 
-    items: list[Row]
+    items: list[CatalogueCard]
     page: int
     per_page: int
     total: int
@@ -843,8 +888,9 @@ def catalogue_page(
 ) -> CataloguePage:
     """A page of the courses ``user`` may find in the catalogue (published ones; authors also
     see drafts) matching a search, a program, a JP band and "self-enrolment open", by title,
-    with each card's facts: one query whatever the number of courses, lessons or learners (a
-    second one only to count the matches when asked for a page past the last)."""
+    with each card's facts: one query whatever the number of courses, lessons or learners (plus
+    one for the lesson counts of courses not seen in this version yet, and one to count the
+    matches when asked for a page past the last)."""
     today = today or local_today(getattr(user, "timezone", None))
     search = bool(q and q.strip())
     band = jp_band if jp_band in JP_BANDS else None
@@ -855,7 +901,11 @@ def catalogue_page(
         params["like"] = f"%{q.strip().lower()}%"
     if program_id:
         params["program_id"] = program_id
-    items = list(_read(stmt, params))
+    rows = _read(stmt, params).all()
+    counts = _lesson_counts(rows)
+    items = [
+        CatalogueCard(*row[:-2], bool(row.open_enrolment), bool(row.enrolled), counts[row.id]) for row in rows
+    ]
     if items:
         total = items[0].total
     elif page == 1:
@@ -1153,9 +1203,10 @@ def course_shapes(courses) -> dict[int, CourseShape]:
     return shapes
 
 
-def clear_course_shapes() -> None:
-    """Forget every cached course shape (tests measure the cold path with it)."""
+def clear_course_caches() -> None:
+    """Forget every cached course shape and lesson count (tests measure the cold path)."""
     _SHAPES.clear()
+    _LESSON_COUNTS.clear()
 
 
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:

@@ -19,8 +19,10 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms import storage
 from lms.courses import permissions, services
@@ -82,7 +84,33 @@ def catalogue():
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PER_PAGE"],
     )
-    return render_template("courses/catalogue.html", form=form, page=page)
+    return render_template("courses/catalogue.html", form=form, page=page, cards=_cards_html(page.items))
+
+
+# Rendered catalogue cards by (language, card): a card holds everything it shows (the course's
+# columns, its program's code, its lesson count, and the viewer's two flags, so at most three
+# variants a course), hence an entry never goes stale, and a changed course is a new key.
+# Bounded: emptied when full.
+_CARDS: dict[tuple, Markup] = {}
+CARDS_MAX = 2048
+
+
+def _cards_html(cards: list[services.CatalogueCard]) -> Markup:
+    """The catalogue's cards as HTML, each rendered once per process for its content and
+    language (rendering 25 cards costs more than the rest of the page)."""
+    language = str(get_locale())
+    html = []
+    for card in cards:
+        key = (language, card._replace(total=0))
+        fragment = _CARDS.get(key)
+        if fragment is None:
+            if len(_CARDS) >= CARDS_MAX:
+                _CARDS.clear()
+            # The template escapes what it writes: its output is safe HTML.
+            html_card = render_template("courses/_catalogue_card.html", course=card)
+            fragment = _CARDS[key] = Markup(html_card)  # noqa: S704
+        html.append(fragment)
+    return Markup("").join(html)
 
 
 @bp.get("/belajar")

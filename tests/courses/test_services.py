@@ -354,7 +354,7 @@ def test_my_learning_cold_and_warm_names_the_oldest_angkatan_and_skips_withdrawn
     services.record_view(learner, b.modules[0].lessons[0])
     db.session.commit()
     cards = services.my_learning(learner)
-    services.clear_course_shapes()
+    services.clear_course_caches()
     with count_queries() as cold:
         assert services.my_learning(learner) == cards
     with count_queries() as warm:
@@ -600,12 +600,12 @@ def test_a_cached_outline_follows_every_change_of_the_course_content(app, count_
     course = make_course(lessons=2)
     module = course.modules[0]
     first, second = module.lessons
-    services.clear_course_shapes()
+    services.clear_course_caches()
     before = _titles(services.course_outline(course, learner))
     with count_queries() as warm:
         assert _titles(services.course_outline(course, learner)) == before
     with count_queries() as cold:
-        services.clear_course_shapes()
+        services.clear_course_caches()
         services.course_outline(course, learner)
     assert len(cold.statements) == len(warm.statements) + 1  # the modules and lessons: cached
     version = course.version

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -410,6 +411,10 @@ def test_catalogue_pages_counts_and_keeps_the_search(client, login_as, learner, 
     cover = _text(client.get("/kursus/?q=bersampul"))
     assert f'src="/kursus/{covered.slug}/sampul"' in cover
     assert "3 pelajaran" in cover  # the unpublished module's lesson is not counted
+    # The count is cached per course version: a change of the course's lessons shows at once.
+    services.set_module_published(covered.modules[-1], True)
+    db.session.commit()
+    assert "4 pelajaran" in _text(client.get("/kursus/?q=bersampul"))
 
 
 def test_catalogue_form_shows_errors_and_drafts_only_to_authors(client, login_as, learner, admin):
@@ -473,3 +478,27 @@ def test_program_angkatan_gives_the_programs_courses(client, login_as, learner):
     login_as(learner)
     page = _text(client.get("/belajar"))
     assert "Manajemen Kinerja" in page and "PKP Angkatan IX" in page
+
+
+def test_catalogue_cards_follow_each_viewers_language(app, make_app, login_as, tmp_path):
+    """Rendered cards are kept per language: an Indonesian and an English reader of the same
+    course each get their own labels."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    source = Path(__file__).resolve().parents[2] / "lms/translations/en/LC_MESSAGES/messages.po"
+    with source.open("rb") as po, (target / "messages.mo").open("wb") as mo:
+        write_mo(mo, read_po(po))
+    i18n_app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))
+    course = make_course(title="Kursus Dwibahasa", jp=12, lessons=3)
+    make_angkatan(course=course, enrolment_open=True)
+    pages = {}
+    for language in ("id", "en", "id"):
+        client = i18n_app.test_client()
+        login_as(make_user(language=language), on=client)
+        db.session.rollback()  # SQLite: one writer at a time
+        pages.setdefault(language, []).append(_text(client.get("/kursus/")))
+    assert all("12 JP · 3 pelajaran" in p and "Pendaftaran mandiri dibuka" in p for p in pages["id"])
+    assert "3 lesson(s)" in pages["en"][0] and "pelajaran" not in pages["en"][0].split("cards")[1]
