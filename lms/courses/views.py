@@ -8,6 +8,8 @@ direct URL.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -154,7 +156,58 @@ def course(slug: str):
         is_author=is_author,
         open_angkatan=open_angkatan,
         enrol_form=SelfEnrolForm() if not can_access else None,
+        parts=_outline_parts(course, outline, include_unpublished=is_author),
     )
+
+
+class ModuleParts(NamedTuple):
+    """A module's rendered parts in the course page's outline."""
+
+    head: Markup
+    progress_label: Markup
+    show: Markup
+    download: Markup
+
+
+class OutlineParts(NamedTuple):
+    """The rendered parts of a course's outline that are the same for every learner:
+    ``modules[module_id]``, and ``lessons[lesson_id]`` as (unlinked, linked) HTML."""
+
+    modules: dict[int, ModuleParts]
+    lessons: dict[int, tuple[Markup, Markup]]
+
+
+# Outline parts by (course id, updated_at, with unpublished modules, language): the stamp moves
+# with every change of the course's modules and lessons (lms.courses.models.touch_courses), so
+# an entry never goes stale. Bounded: emptied when full.
+_OUTLINE_PARTS: dict[tuple, OutlineParts] = {}
+OUTLINE_PARTS_MAX = 256
+
+
+def _outline_parts(course, outline: services.Outline, include_unpublished: bool) -> OutlineParts:
+    """The outline's parts common to every learner, rendered once per process for a course
+    version and language (a 100-lesson outline costs more to render than the rest of the page)."""
+    key = (course.id, course.updated_at, include_unpublished, str(get_locale()))
+    parts = _OUTLINE_PARTS.get(key)
+    if parts is not None:
+        return parts
+    template = current_app.jinja_env.get_template("courses/_outline_parts.html")
+    macros = template.make_module({"slug": course.slug})
+    parts = OutlineParts(modules={}, lessons={})
+    for m in outline.modules:
+        module = m.module
+        parts.modules[module.id] = ModuleParts(
+            head=macros.module_head(module),
+            progress_label=macros.module_progress_label(module),
+            show=macros.module_show(module, len(m.lessons)),
+            download=macros.module_download(module),
+        )
+        for ol in m.lessons:
+            parts.lessons[ol.lesson.id] = (macros.lesson(ol.lesson, False), macros.lesson(ol.lesson, True))
+    if len(_OUTLINE_PARTS) >= OUTLINE_PARTS_MAX:
+        _OUTLINE_PARTS.clear()
+    _OUTLINE_PARTS[key] = parts
+    return parts
 
 
 # A course with more lessons than this lists the lessons of one module at a time (the others

@@ -502,3 +502,26 @@ def test_catalogue_cards_follow_each_viewers_language(app, make_app, login_as, t
         pages.setdefault(language, []).append(_text(client.get("/kursus/")))
     assert all("12 JP · 3 pelajaran" in p and "Pendaftaran mandiri dibuka" in p for p in pages["id"])
     assert "3 lesson(s)" in pages["en"][0] and "pelajaran" not in pages["en"][0].split("cards")[1]
+
+
+def test_course_page_outline_follows_edits_and_links_only_for_those_enrolled(client, login_as, learner):
+    """The outline's common parts are rendered once per course version: an edit shows at once,
+    and the same cached parts serve an enrolled learner (links) and a visitor (titles only)."""
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    enrol_user(learner, course)
+    login_as(learner)
+    href = f'href="/kursus/{course.slug}/pelajaran/{lesson.id}">{lesson.title}</a>'
+    assert href in _text(client.get(f"/kursus/{course.slug}"))
+    services.update_lesson(
+        lesson, services.LessonData(title="Judul Diperbarui"), expected_version=lesson.version
+    )
+    db.session.commit()
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert f'/pelajaran/{lesson.id}">Judul Diperbarui</a>' in page
+    login_as(make_user())
+    visitor = _text(client.get(f"/kursus/{course.slug}"))
+    assert (
+        '<span class="lesson-title">Judul Diperbarui</span>' in visitor
+        and f"/pelajaran/{lesson.id}" not in visitor
+    )
