@@ -1285,6 +1285,102 @@ def lesson_for_page(lesson_id: int) -> Lesson | None:
     return db.session.scalars(_LESSON_PAGE_STMT, {"lesson_id": lesson_id}).unique().one_or_none()
 
 
+class PageCourse(NamedTuple):
+    """What the lesson page reads of the lesson's course."""
+
+    id: int
+    program_id: int | None
+    slug: str
+    title: str
+    status: CourseStatus
+    sequential: bool
+    jp: int
+    updated_at: datetime
+
+
+class PageModule(NamedTuple):
+    """What the lesson page reads of the lesson's module (with its course)."""
+
+    id: int
+    title: str
+    published: bool
+    course: PageCourse
+
+
+class PageAttachment(NamedTuple):
+    id: int
+    name: str
+    size: int
+
+
+class PageLesson(NamedTuple):
+    """A lesson as its page shows it: read-only, with its module, course and attachments. The
+    permission rules read it as they read a ``Lesson`` (``lesson.module.course``)."""
+
+    id: int
+    title: str
+    kind: LessonKind
+    body_html: str
+    video_url: str | None
+    link_url: str | None
+    file_key: str | None
+    file_name: str | None
+    file_size: int | None
+    required: bool
+    duration_minutes: int | None
+    module: PageModule
+    attachments: tuple[PageAttachment, ...]
+
+
+_PAGE_LESSON_STMT = (
+    select(
+        Lesson.id,
+        Lesson.title,
+        Lesson.kind,
+        Lesson.body_html,
+        Lesson.video_url,
+        Lesson.link_url,
+        Lesson.file_key,
+        Lesson.file_name,
+        Lesson.file_size,
+        Lesson.required,
+        Lesson.duration_minutes,
+        Module.id,
+        Module.title,
+        Module.published,
+        Course.id,
+        Course.program_id,
+        Course.slug,
+        Course.title,
+        Course.status,
+        Course.sequential,
+        Course.jp,
+        Course.updated_at,
+        LessonAttachment.id,
+        LessonAttachment.name,
+        LessonAttachment.size,
+    )
+    .join(Module, Module.id == Lesson.module_id)
+    .join(Course, Course.id == Module.course_id)
+    .outerjoin(LessonAttachment, LessonAttachment.lesson_id == Lesson.id)
+    .where(Lesson.id == bindparam("lesson_id"))
+    .order_by(LessonAttachment.position, LessonAttachment.id)
+)
+
+
+def page_lesson(lesson_id: int) -> PageLesson | None:
+    """A lesson with its module, course and attachments as plain read-only tuples, in one
+    query (the lesson page is the most visited page; loading ORM objects for it costs more than
+    the query). Writes go through the ``Lesson`` itself (``db.session.get``)."""
+    rows = _read(_PAGE_LESSON_STMT, {"lesson_id": lesson_id}).all()
+    if not rows:
+        return None
+    row = tuple(rows[0])
+    course = PageCourse(*row[14:22])
+    attachments = tuple(PageAttachment(*r[22:25]) for r in rows if r[22] is not None)
+    return PageLesson(*row[:11], PageModule(*row[11:14], course), attachments)
+
+
 def module_lessons(module: Module) -> list[Lesson]:
     """A module's lessons with their bodies and attachments, for the offline download (two
     queries, not one more per lesson for its attachments)."""

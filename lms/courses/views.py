@@ -337,7 +337,14 @@ def lesson(slug: str, lesson_id: int):
     transaction and record the visit in a fresh write transaction (:func:`_begin_write`), committed
     before the page renders; when the visit completed the lesson, the outline is read again.
     """
-    lesson = _lesson_or_404(slug, lesson_id)
+    # Plain read-only tuples, not ORM objects (see services.page_lesson); the same rules.
+    lesson = services.page_lesson(lesson_id)
+    if (
+        lesson is None
+        or lesson.module.course.slug != slug
+        or not permissions.can_view_lesson(current_user, lesson)
+    ):
+        abort(404)
     course = lesson.module.course
     is_author = permissions.can_author(current_user)
     # A learner who may view the lesson is enrolled; an admin may be enrolled too.
@@ -350,7 +357,8 @@ def lesson(slug: str, lesson_id: int):
     if learner and services.view_needs_recording(outline, lesson, now):
         was_done = lesson_state.done
         _begin_write()
-        services.record_view(current_user, lesson, at=now)
+        # The write goes through the ORM objects (one query loads the lesson, module and course).
+        services.record_view(current_user, services.lesson_for_page(lesson.id), at=now)
         _commit_keeping_loaded()
         end_write_intent()
         if lesson.kind == LessonKind.TEXT and not was_done:
@@ -370,7 +378,6 @@ def lesson(slug: str, lesson_id: int):
         following_open=following_open,
         learner=learner,
         embed=services.video_embed(lesson.video_url) if lesson.kind == LessonKind.VIDEO else None,
-        done_form=DoneForm(),
     )
 
 
