@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from lms import storage
 from lms.courses import permissions, services
-from lms.courses.forms import CatalogueSearchForm, DoneForm, SelfEnrolForm, options
+from lms.courses.forms import JP_BAND_PAIRS, DoneForm, SelfEnrolForm, read_catalogue_search
 from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
 from lms.database import end_write_intent, write_intent
 from lms.errors import DomainError
@@ -74,19 +74,26 @@ def _send_stored(key: str | None, name: str, mime: str | None, inline: bool = Fa
 @login_required
 def catalogue():
     """Published courses with search and filters (program, JP band, self-enrolment open)."""
-    form = CatalogueSearchForm(request.args)
-    form.program.choices = options([(None, _("Semua program")), *services.program_choices()])
-    form.validate()
+    programs = services.program_choices()
+    search, errors = read_catalogue_search(request.args, programs)
     page = services.catalogue_page(
         current_user,
-        q=form.q.data,
-        program_id=form.program.data,
-        jp_band=form.jp.data,
-        open_only=bool(form.open_only.data),
+        q=search.q,
+        program_id=search.program,
+        jp_band=search.jp,
+        open_only=search.open_only,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PER_PAGE"],
     )
-    return render_template("courses/catalogue.html", form=form, page=page, cards=_cards_html(page.items))
+    return render_template(
+        "courses/catalogue.html",
+        search=search,
+        errors=errors,
+        programs=programs,
+        jp_bands=JP_BAND_PAIRS,
+        page=page,
+        cards=_cards_html(page.items),
+    )
 
 
 # Rendered catalogue cards by (language, card): a card holds everything it shows (the course's
