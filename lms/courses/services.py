@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
@@ -979,7 +979,8 @@ def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkata
 
 @dataclass
 class OutlineLesson:
-    """A lesson in a learner's outline, with their tick (and when they last opened it)."""
+    """A lesson in a learner's outline, with their tick, whether they opened it, and for the
+    lesson they opened last (the outline's ``resume``) when that was."""
 
     lesson: LessonRef
     done: bool = False
@@ -1066,17 +1067,25 @@ class LessonRef(NamedTuple):
 # The statements read on every visit of a course page or a lesson are built once, with bound
 # parameters: building a select and deriving its cache key cost more than running it on a small
 # table (about 0.1-0.25 ms a statement here), and the hot pages run several.
-_PROGRESS_STMT = (
-    select(
-        LessonProgress.id,
-        LessonProgress.lesson_id,
-        LessonProgress.completed_at,
-        LessonProgress.last_viewed_at,
+def _progress_stmt(published_only: bool) -> Select:
+    """The learner's progress in a course's (published) modules: lesson id, done, and the time
+    of the last view on the row of the lesson viewed last only (converting every row's
+    timestamps cost more than the query: the outline needs just that one)."""
+    latest = func.row_number().over(order_by=(LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc()))
+    stmt = (
+        select(
+            LessonProgress.lesson_id,
+            LessonProgress.completed_at.is_not(None).label("done"),
+            case((latest == 1, LessonProgress.last_viewed_at), else_=None).label("last_viewed_at"),
+        )
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
     )
-    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-    .join(Module, Module.id == Lesson.module_id)
-    .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
-)
+    return stmt.where(Module.published.is_(True)) if published_only else stmt
+
+
+_PROGRESS_STMTS = {True: _progress_stmt(True), False: _progress_stmt(False)}
 
 
 def _outline_stmt(published_only: bool, many: bool = False) -> Select:
@@ -1114,10 +1123,10 @@ _COMPLETION_STMT = select(CourseCompletion.id, CourseCompletion.completed_at).wh
 )
 
 
-def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
-    """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
-    last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
-    rows = _read(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
+def _progress_map(user_id: int, course_id: int, published_only: bool = True) -> dict[int, Row]:
+    """The learner's progress in a course as plain rows (lesson_id, done, last_viewed_at: set on
+    the lesson viewed last only) by lesson id: read-only, so no ORM objects to build."""
+    rows = _read(_PROGRESS_STMTS[published_only], {"user_id": user_id, "course_id": course_id})
     return {row.lesson_id: row for row in rows}
 
 
@@ -1218,11 +1227,12 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     each of its lessons); this adds the learner's ticks, progress, gating and completion.
     """
     shape = course_shape(course, include_unpublished)
-    progress = _progress_map(user.id, course.id)
+    progress = _progress_map(user.id, course.id, not include_unpublished)
     completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
     outline_modules: list[OutlineModule] = []
     by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
     done = total = 0
+    resume: LessonRef | None = None  # the lesson viewed last (its row carries the time)
     get = progress.get
     for module, lessons in shape.modules:
         om = OutlineModule(module=module)
@@ -1233,7 +1243,9 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
             if row is None:
                 ol = OutlineLesson(lesson)
             else:
-                ol = OutlineLesson(lesson, row.completed_at is not None, True, row.last_viewed_at)
+                ol = OutlineLesson(lesson, bool(row.done), True, row.last_viewed_at)
+                if row.last_viewed_at is not None:
+                    resume = lesson
             module_lessons.append(ol)
             by_lesson[lesson.id] = (om, ol)
             if lesson.required and counts:
@@ -1244,11 +1256,6 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
             done, total = done + om.done, total + om.total
     _gate(outline_modules, course.sequential)
     extra_done, extra_total = requirements_progress(user.id, course)
-    resume = None
-    viewed = [row for row in progress.values() if row.lesson_id in by_lesson]
-    if viewed:
-        resume_row = max(viewed, key=lambda r: (r.last_viewed_at, r.id))
-        resume = by_lesson[resume_row.lesson_id][1].lesson
     next_lesson = next(
         (ol.lesson for om in outline_modules if om.open for ol in om.lessons if not ol.done),
         None,
@@ -1450,7 +1457,7 @@ def view_needs_recording(outline: Outline, lesson: Lesson, at: datetime | None =
     already on record and the page is read-only, so it needs no write lock at all.
     """
     _module_state, state = outline.by_lesson[lesson.id]
-    if state.viewed_at is None:
+    if not state.viewed:
         return True
     if lesson.kind == LessonKind.TEXT and not state.done:
         return True
@@ -1684,7 +1691,7 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
-# Built once, with bound parameters (see _PROGRESS_STMT). The learner's courses, each with the
+# Built once, with bound parameters (see _PROGRESS_STMTS). The learner's courses, each with the
 # angkatan of every enrolment that covers it (directly or through the course's program; the
 # oldest enrolment first, it names the card's angkatan) and the learner's completion.
 _MY_COURSES_STMT = (
@@ -1723,16 +1730,27 @@ _MY_COURSES_STMT = (
 # course shapes).
 _MY_PROGRESS_STMT = (
     select(
-        LessonProgress.id,
         LessonProgress.lesson_id,
-        LessonProgress.completed_at,
-        LessonProgress.last_viewed_at,
+        LessonProgress.completed_at.is_not(None).label("done"),
+        # Only the course's lesson viewed last needs its time (see _progress_stmt).
+        case(
+            (
+                func.row_number().over(
+                    partition_by=Module.course_id,
+                    order_by=(LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc()),
+                )
+                == 1,
+                LessonProgress.last_viewed_at,
+            ),
+            else_=None,
+        ).label("last_viewed_at"),
     )
     .join(Lesson, Lesson.id == LessonProgress.lesson_id)
     .join(Module, Module.id == Lesson.module_id)
     .where(
         LessonProgress.user_id == bindparam("user_id"),
         Module.course_id.in_(bindparam("course_ids", expanding=True)),
+        Module.published.is_(True),
     )
 )
 
@@ -1759,15 +1777,15 @@ def my_learning(user: User) -> list[MyCourse]:
     for course in courses:
         order = shapes[course.id].order
         required = [le for le in order if le.required]
-        done = sum(1 for le in required if (p := progress.get(le.id)) is not None and p.completed_at)
+        done = sum(1 for le in required if (p := progress.get(le.id)) is not None and p.done)
         extra_done, extra_total = requirements_progress(user.id, course)
         # The first lesson not done is always in an open module, also in a sequential course:
         # every lesson before it, hence every module before its own, is done.
-        next_lesson = next(
-            (le for le in order if (p := progress.get(le.id)) is None or not p.completed_at), None
+        next_lesson = next((le for le in order if (p := progress.get(le.id)) is None or not p.done), None)
+        resume = next(
+            (le for le in order if (p := progress.get(le.id)) is not None and p.last_viewed_at is not None),
+            None,
         )
-        viewed = [progress[le.id] for le in order if le.id in progress]
-        last = max(viewed, key=lambda r: (r.last_viewed_at, r.id)) if viewed else None
         completed_at = course.completed_at
         result.append(
             MyCourse(
@@ -1778,7 +1796,7 @@ def my_learning(user: User) -> list[MyCourse]:
                 completed_at=completed_at,
                 jp_year=local_year(completed_at, user.timezone) if completed_at else None,
                 next_lesson=next_lesson,
-                resume=next(le for le in order if le.id == last.lesson_id) if last else None,
+                resume=resume,
             )
         )
     return result

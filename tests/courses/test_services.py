@@ -651,3 +651,32 @@ def test_a_change_made_elsewhere_reaches_a_warm_cache_through_the_course_row(app
         services.course_outline(course, learner).by_lesson[lesson.id][1].lesson.title
         == "Diubah di proses lain"
     )
+
+
+def test_resume_is_the_visible_lesson_viewed_last(app):
+    """ "Continue" points at the lesson opened last among those the learner may see: a lesson of a
+    module unpublished since does not count (the outline and my learning agree)."""
+    learner = make_user()
+    course = make_course(lessons=3, modules=2)
+    enrol_user(learner, course)
+    first, second = course.modules[0].lessons[:2]
+    hidden = course.modules[1].lessons[0]
+    start = utcnow()
+    services.record_view(learner, second, at=start)
+    services.record_view(learner, first, at=start + timedelta(minutes=1))
+    services.record_view(learner, hidden, at=start + timedelta(minutes=2))
+    db.session.commit()
+    outline = services.course_outline(course, learner)
+    assert outline.resume.id == hidden.id
+    assert outline.by_lesson[hidden.id][1].viewed_at == start + timedelta(minutes=2)
+    assert outline.by_lesson[first.id][1].viewed and outline.by_lesson[first.id][1].done
+    assert services.my_learning(learner)[0].resume.id == hidden.id
+    services.set_module_published(course.modules[1], False)
+    db.session.commit()
+    outline = services.course_outline(course, learner)
+    assert outline.resume.id == first.id
+    assert services.view_needs_recording(outline, first, start + timedelta(minutes=3)) is False
+    assert services.view_needs_recording(outline, second, start + timedelta(minutes=3)) is True
+    assert services.my_learning(learner)[0].resume.id == first.id
+    # An admin's preview still sees the unpublished module's lesson as the last one opened.
+    assert services.course_outline(course, learner, include_unpublished=True).resume.id == hidden.id
