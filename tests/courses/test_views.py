@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select, update
 
 from lms.courses import services
@@ -525,3 +526,23 @@ def test_course_page_outline_follows_edits_and_links_only_for_those_enrolled(cli
         '<span class="lesson-title">Judul Diperbarui</span>' in visitor
         and f"/pelajaran/{lesson.id}" not in visitor
     )
+
+
+def test_lesson_page_links_match_the_routes(app, client, login_as, learner):
+    course = make_course(lessons=3, kinds=("video",))
+    enrol_user(learner, course)
+    login_as(learner)
+    first, middle, last = course.modules[0].lessons
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{middle.id}"))
+    with app.test_request_context():
+        expected = [
+            url_for("courses.course", slug=course.slug),
+            url_for("courses.lesson", slug=course.slug, lesson_id=first.id),
+            url_for("courses.lesson", slug=course.slug, lesson_id=last.id),
+            url_for("courses.mark_done", slug=course.slug, lesson_id=middle.id),
+            url_for("courses.print_lesson", slug=course.slug, lesson_id=middle.id),
+            url_for("courses.download_module", slug=course.slug, module_id=middle.module_id),
+        ]
+    for url in expected:
+        assert f'="{url}"' in page, url
+    assert 'name="csrf_token"' in page.split("/selesai")[1].split("</form>")[0]
