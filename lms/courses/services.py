@@ -20,7 +20,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -988,15 +988,39 @@ class OutlineLesson:
     viewed_at: datetime | None = None
 
 
-@dataclass
 class OutlineModule:
-    """A module in a learner's outline: its lessons, its progress and whether it is open."""
+    """A module in a learner's outline: its progress, whether it is open, and its lessons with
+    the learner's ticks (built on first use: a page lists the lessons of one module at most, and
+    100 tick objects cost more than the rest of the outline)."""
 
-    module: ModuleRef
-    lessons: list[OutlineLesson] = field(default_factory=list)
-    done: int = 0
-    total: int = 0
-    open: bool = True
+    __slots__ = ("module", "done", "total", "open", "_refs", "_progress", "_lessons")
+
+    def __init__(self, module: ModuleRef, refs: tuple[LessonRef, ...] = (), progress: dict | None = None):
+        self.module = module
+        self.done = 0
+        self.total = 0
+        self.open = True
+        self._refs = refs
+        self._progress = progress if progress is not None else {}
+        self._lessons: list[OutlineLesson] | None = None
+
+    @property
+    def lessons(self) -> list[OutlineLesson]:
+        if self._lessons is None:
+            get = self._progress.get
+            lessons = []
+            for ref in self._refs:
+                row = get(ref.id)
+                if row is None:
+                    lessons.append(OutlineLesson(ref))
+                else:
+                    lessons.append(OutlineLesson(ref, bool(row.done), True, row.last_viewed_at))
+            self._lessons = lessons
+        return self._lessons
+
+    def lesson(self, lesson_id: int) -> OutlineLesson:
+        """The tick of one of the module's lessons."""
+        return next(ol for ol in self.lessons if ol.lesson.id == lesson_id)
 
     @property
     def complete(self) -> bool:
@@ -1005,6 +1029,27 @@ class OutlineModule:
     @property
     def percent(self) -> float:
         return 100.0 * self.done / self.total if self.total else 100.0
+
+
+class _ByLesson:
+    """``outline.by_lesson[lesson_id]`` -> (module, tick), found through the course shape's
+    index without building every module's ticks."""
+
+    __slots__ = ("_modules", "_index")
+
+    def __init__(self, modules: list[OutlineModule], index: dict[int, int]):
+        self._modules = modules
+        self._index = index
+
+    def __getitem__(self, lesson_id: int) -> tuple[OutlineModule, OutlineLesson]:
+        om = self._modules[self._index[lesson_id]]
+        return om, om.lesson(lesson_id)
+
+    def __contains__(self, lesson_id: int) -> bool:
+        return lesson_id in self._index
+
+    def get(self, lesson_id: int, default=None):
+        return self[lesson_id] if lesson_id in self._index else default
 
 
 @dataclass
@@ -1018,7 +1063,7 @@ class Outline:
     completion: Row | None  # (id, completed_at) of the learner's completion
     resume: LessonRef | None
     next_lesson: LessonRef | None
-    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
+    by_lesson: _ByLesson
     order: tuple[LessonRef, ...]
 
     @property
@@ -1145,6 +1190,9 @@ class CourseShape(NamedTuple):
 
     modules: tuple[tuple[ModuleRef, tuple[LessonRef, ...]], ...]
     order: tuple[LessonRef, ...]
+    index: dict[int, int]  # lesson id -> position of its module in ``modules``
+    required: tuple[frozenset[int], ...]  # each module's required lesson ids
+    lessons: dict[int, LessonRef]  # by id
 
 
 # Course shapes by (course id, updated_at, published only): the stamp moves whenever a module or
@@ -1179,9 +1227,13 @@ def _store_shape(key: tuple, rows) -> CourseShape:
             lessons.append(
                 LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
             )
+    order = tuple(lesson for _module, items in modules for lesson in items)
     shape = CourseShape(
         modules=tuple((module, tuple(items)) for module, items in modules),
-        order=tuple(lesson for _module, items in modules for lesson in items),
+        order=order,
+        index={lesson.id: i for i, (_module, items) in enumerate(modules) for lesson in items},
+        required=tuple(frozenset(le.id for le in items if le.required) for _module, items in modules),
+        lessons={lesson.id: lesson for lesson in order},
     )
     while len(_SHAPES) >= SHAPES_MAX:
         _SHAPES.pop(next(iter(_SHAPES)), None)
@@ -1229,35 +1281,27 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     shape = course_shape(course, include_unpublished)
     progress = _progress_map(user.id, course.id, not include_unpublished)
     completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
-    outline_modules: list[OutlineModule] = []
-    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    done = total = 0
+    done_ids = set()
     resume: LessonRef | None = None  # the lesson viewed last (its row carries the time)
-    get = progress.get
-    for module, lessons in shape.modules:
-        om = OutlineModule(module=module)
-        counts = module.published or include_unpublished
-        module_lessons = om.lessons
-        for lesson in lessons:
-            row = get(lesson.id)
-            if row is None:
-                ol = OutlineLesson(lesson)
-            else:
-                ol = OutlineLesson(lesson, bool(row.done), True, row.last_viewed_at)
-                if row.last_viewed_at is not None:
-                    resume = lesson
-            module_lessons.append(ol)
-            by_lesson[lesson.id] = (om, ol)
-            if lesson.required and counts:
-                om.total += 1
-                om.done += ol.done
+    for row in progress.values():
+        if row.done:
+            done_ids.add(row.lesson_id)
+        if row.last_viewed_at is not None:
+            resume = shape.lessons.get(row.lesson_id)
+    outline_modules: list[OutlineModule] = []
+    done = total = 0
+    for (module, lessons), required in zip(shape.modules, shape.required, strict=True):
+        om = OutlineModule(module, lessons, progress)
+        if module.published or include_unpublished:
+            om.total = len(required)
+            om.done = len(required & done_ids) if done_ids else 0
         outline_modules.append(om)
         if module.published:
             done, total = done + om.done, total + om.total
     _gate(outline_modules, course.sequential)
     extra_done, extra_total = requirements_progress(user.id, course)
     next_lesson = next(
-        (ol.lesson for om in outline_modules if om.open for ol in om.lessons if not ol.done),
+        (le for om in outline_modules if om.open for le in om._refs if le.id not in done_ids),
         None,
     )
     return Outline(
@@ -1268,7 +1312,7 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
         completion=completion,
         resume=resume,
         next_lesson=next_lesson,
-        by_lesson=by_lesson,
+        by_lesson=_ByLesson(outline_modules, shape.index),
         order=shape.order,
     )
 
