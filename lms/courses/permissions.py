@@ -84,6 +84,9 @@ def is_enrolled(user: User | None, course: Course) -> bool:
     """True when ``user`` has an active or completed enrolment covering ``course`` (one query)."""
     if not _signed_in(user):
         return False
+    if getattr(course, "viewer_id", None) == user.id:
+        # A course row read for this user with this same rule (services._viewer_columns).
+        return bool(course.viewer_enrolled)
     stmt = _IS_ENROLLED_STMTS[course.program_id is not None]
     params = {"user_id": user.id, "course_id": course.id, "program_id": course.program_id}
     # On the session's connection: a plain row needs no ORM result layer (asked on every course

@@ -928,6 +928,25 @@ def course_by_slug(slug: str) -> Course | None:
     return db.session.scalar(_COURSE_BY_SLUG_STMT, {"slug": slug})
 
 
+def _viewer_columns(course_id_col, program_id_col) -> list:
+    """Columns that tell, for the viewer (bound parameter ``user_id``), whether an enrolment
+    covers the course (the rule of permissions.is_enrolled) and their completion of it: read
+    with the course's row by the two hottest pages instead of in two more queries. The
+    statement must outer-join CourseCompletion on (course, viewer)."""
+    return [
+        bindparam("user_id").label("viewer_id"),
+        permissions.enrolled_in_course_clause(bindparam("user_id"), course_id_col, program_id_col).label(
+            "viewer_enrolled"
+        ),
+        CourseCompletion.id.label("viewer_completion_id"),
+        CourseCompletion.completed_at.label("viewer_completed_at"),
+    ]
+
+
+def _viewer_completion_join():
+    return and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id"))
+
+
 _COURSE_PAGE_STMT = (
     select(
         Course.id,
@@ -942,16 +961,19 @@ _COURSE_PAGE_STMT = (
         Course.sequential,
         Course.updated_at,
         Program.name.label("program_name"),
+        *_viewer_columns(Course.id, Course.program_id),
     )
     .outerjoin(Program, Program.id == Course.program_id)
+    .outerjoin(CourseCompletion, _viewer_completion_join())
     .where(Course.slug == bindparam("slug"))
 )
 
 
-def course_page_by_slug(slug: str) -> Row | None:
+def course_page_by_slug(slug: str, viewer: User) -> Row | None:
     """What a course's page shows of the course and its program's name, as one plain row with
-    the course's attribute names (the page only reads it)."""
-    return _read(_COURSE_PAGE_STMT, {"slug": slug}).first()
+    the course's attribute names (the page only reads it), with the viewer's enrolment and
+    completion (see :func:`_viewer_columns`)."""
+    return _read(_COURSE_PAGE_STMT, {"slug": slug, "user_id": viewer.id}).first()
 
 
 def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
@@ -1183,6 +1205,13 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
         previous_done = previous_done and om.complete
 
 
+class CompletionRef(NamedTuple):
+    """A learner's completion of a course, as the outline shows it."""
+
+    id: int
+    completed_at: datetime
+
+
 class CourseShape(NamedTuple):
     """A course's outline as every learner sees it (no progress): its modules, each with its
     lessons, and the lessons in reading order. Shared by every request of a process, so
@@ -1280,7 +1309,14 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
     """
     shape = course_shape(course, include_unpublished)
     progress = _progress_map(user.id, course.id, not include_unpublished)
-    completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
+    if getattr(course, "viewer_id", None) == user.id:  # read with the course's row
+        completion = (
+            CompletionRef(course.viewer_completion_id, course.viewer_completed_at)
+            if course.viewer_completion_id is not None
+            else None
+        )
+    else:
+        completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
     done_ids = set()
     resume: LessonRef | None = None  # the lesson viewed last (its row carries the time)
     for row in progress.values():
@@ -1347,6 +1383,10 @@ class PageCourse(NamedTuple):
     sequential: bool
     jp: int
     updated_at: datetime
+    viewer_id: int | None
+    viewer_enrolled: bool
+    viewer_completion_id: int | None
+    viewer_completed_at: datetime | None
 
 
 class PageModule(NamedTuple):
@@ -1407,28 +1447,30 @@ _PAGE_LESSON_STMT = (
         Course.sequential,
         Course.jp,
         Course.updated_at,
+        *_viewer_columns(Course.id, Course.program_id),
         LessonAttachment.id,
         LessonAttachment.name,
         LessonAttachment.size,
     )
     .join(Module, Module.id == Lesson.module_id)
     .join(Course, Course.id == Module.course_id)
+    .outerjoin(CourseCompletion, _viewer_completion_join())
     .outerjoin(LessonAttachment, LessonAttachment.lesson_id == Lesson.id)
     .where(Lesson.id == bindparam("lesson_id"))
     .order_by(LessonAttachment.position, LessonAttachment.id)
 )
 
 
-def page_lesson(lesson_id: int) -> PageLesson | None:
+def page_lesson(lesson_id: int, viewer: User) -> PageLesson | None:
     """A lesson with its module, course and attachments as plain read-only tuples, in one
     query (the lesson page is the most visited page; loading ORM objects for it costs more than
     the query). Writes go through the ``Lesson`` itself (``db.session.get``)."""
-    rows = _read(_PAGE_LESSON_STMT, {"lesson_id": lesson_id}).all()
+    rows = _read(_PAGE_LESSON_STMT, {"lesson_id": lesson_id, "user_id": viewer.id}).all()
     if not rows:
         return None
     row = tuple(rows[0])
-    course = PageCourse(*row[14:22])
-    attachments = tuple(PageAttachment(*r[22:25]) for r in rows if r[22] is not None)
+    course = PageCourse(*row[14:22], row[22], bool(row[23]), row[24], row[25])
+    attachments = tuple(PageAttachment(*r[26:29]) for r in rows if r[26] is not None)
     return PageLesson(*row[:11], PageModule(*row[11:14], course), attachments)
 
 

@@ -145,7 +145,7 @@ def course(slug: str):
     """The course's page: description, outline with ticks and per-module progress, and either
     the way in (resume, next lesson) or the angkatan that take self-enrolment."""
     # A plain row (not a Course): the page only reads it, and every visit pays for its loading.
-    course = services.course_page_by_slug(slug)
+    course = services.course_page_by_slug(slug, current_user)
     if course is None or not permissions.can_view_course(current_user, course):
         abort(404)
     can_access = permissions.can_access_course(current_user, course)
@@ -345,7 +345,7 @@ def lesson(slug: str, lesson_id: int):
     before the page renders; when the visit completed the lesson, the outline is read again.
     """
     # Plain read-only tuples, not ORM objects (see services.page_lesson); the same rules.
-    lesson = services.page_lesson(lesson_id)
+    lesson = services.page_lesson(lesson_id, current_user)
     if (
         lesson is None
         or lesson.module.course.slug != slug
@@ -369,6 +369,8 @@ def lesson(slug: str, lesson_id: int):
         _commit_keeping_loaded()
         end_write_intent()
         if lesson.kind == LessonKind.TEXT and not was_done:
+            # Read again, completion included (the course row's copy predates the visit).
+            course = course._replace(viewer_id=None)
             outline = services.course_outline(course, current_user, include_unpublished=is_author)
             module_state, lesson_state = services.lesson_state(outline, lesson)
     previous, following = outline.neighbours(lesson)

@@ -546,3 +546,23 @@ def test_lesson_page_links_match_the_routes(app, client, login_as, learner):
     for url in expected:
         assert f'="{url}"' in page, url
     assert 'name="csrf_token"' in page.split("/selesai")[1].split("</form>")[0]
+
+
+def test_reading_the_last_lesson_shows_the_completion_on_that_page_and_the_course_page(
+    client, login_as, learner
+):
+    """The pages read the learner's completion with the course's row; the lesson page that
+    completes the course reads it again after recording the visit."""
+    course = make_course(lessons=1, jp=7)
+    enrol_user(learner, course)
+    login_as(learner)
+    lesson = course.modules[0].lessons[0]
+    assert "Kursus selesai" not in _text(client.get(f"/kursus/{course.slug}"))
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}"))
+    assert "Kursus selesai." in page and "7 JP telah dicatat" in page
+    assert "Kursus selesai" in _text(client.get(f"/kursus/{course.slug}"))
+    # Another learner, not enrolled, sees neither the content nor someone else's completion.
+    login_as(make_user())
+    other = _text(client.get(f"/kursus/{course.slug}"))
+    assert "Kursus selesai" not in other and f"/pelajaran/{lesson.id}" not in other
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}").status_code == 404
