@@ -1791,6 +1791,11 @@ _MY_COURSES_STMT = (
         CourseCompletion.completed_at,
         Angkatan.name.label("angkatan_name"),
         Angkatan.end_date.label("angkatan_end_date"),
+        # The page's JP of the year, read along (the same on every row).
+        select(func.coalesce(func.sum(JpRecord.jp), 0))
+        .where(JpRecord.user_id == bindparam("user_id"), JpRecord.year == bindparam("year"))
+        .scalar_subquery()
+        .label("jp_year_total"),
     )
     .select_from(Enrolment)
     .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
@@ -1842,18 +1847,25 @@ _MY_PROGRESS_STMT = (
 
 
 def my_learning(user: User) -> list[MyCourse]:
-    """The learner's courses with progress, next lesson, resume point and deadline.
+    """The learner's courses with progress, next lesson, resume point and deadline."""
+    return my_learning_page(user, local_today(user.timezone).year)[0]
 
-    Two queries for the lot (the courses with their angkatan and the learner's completion; the
-    learner's progress in them, as plain rows), the courses' modules and lessons from
-    :func:`course_shapes` (cached per process), plus the registered requirements per course.
+
+def my_learning_page(user: User, year: int) -> tuple[list[MyCourse], int]:
+    """The learner's courses with progress, next lesson, resume point and deadline, and the JP
+    they earned in ``year`` (see :func:`jp_total`).
+
+    Two queries for the lot (the courses with their angkatan, the learner's completion and the
+    year's JP; the learner's progress in them, as plain rows), the courses' modules and lessons
+    from :func:`course_shapes` (cached per process), plus the registered requirements per
+    course. A learner without courses: one query for the JP instead.
     """
     courses: list[Row] = []
-    for row in _read(_MY_COURSES_STMT, {"user_id": user.id}):
+    for row in _read(_MY_COURSES_STMT, {"user_id": user.id, "year": year}):
         if not courses or courses[-1].id != row.id:  # the oldest enrolment names the angkatan
             courses.append(row)
     if not courses:
-        return []
+        return [], jp_total(user, year)
     shapes = course_shapes(courses)
     progress = {
         row.lesson_id: row
@@ -1885,7 +1897,7 @@ def my_learning(user: User) -> list[MyCourse]:
                 resume=resume,
             )
         )
-    return result
+    return result, int(courses[0].jp_year_total or 0)
 
 
 # --- angkatan --------------------------------------------------------------------------------

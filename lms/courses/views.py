@@ -126,14 +126,9 @@ def _cards_html(cards: list[services.CatalogueCard]) -> Markup:
 @login_required
 def my_learning():
     """The learner's home: their courses with progress, next lesson, resume point and deadline."""
-    cards = services.my_learning(current_user)
     year = services.local_today(current_user.timezone).year
-    return render_template(
-        "courses/my_learning.html",
-        cards=cards,
-        year=year,
-        jp_this_year=services.jp_total(current_user, year),
-    )
+    cards, jp_this_year = services.my_learning_page(current_user, year)
+    return render_template("courses/my_learning.html", cards=cards, year=year, jp_this_year=jp_this_year)
 
 
 # --- a course's page ---------------------------------------------------------------------------

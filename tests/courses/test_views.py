@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import func, select, update
 
 from lms.courses import services
-from lms.courses.models import CourseCompletion, Enrolment, JpRecord, LessonProgress
+from lms.courses.models import CourseCompletion, Enrolment, JpRecord, JpSource, LessonProgress
 from lms.extensions import db
 from lms.models_base import utcnow
 from tests.courses.test_services import PDF, PNG
@@ -566,3 +566,17 @@ def test_reading_the_last_lesson_shows_the_completion_on_that_page_and_the_cours
     other = _text(client.get(f"/kursus/{course.slug}"))
     assert "Kursus selesai" not in other and f"/pelajaran/{lesson.id}" not in other
     assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}").status_code == 404
+
+
+def test_my_learning_shows_the_years_jp_with_and_without_courses(client, login_as, learner):
+    year = services.local_today(learner.timezone).year
+    services.credit_jp(learner, JpSource.COURSE, 991, "Pelatihan luar", 12)
+    services.credit_jp(learner, JpSource.COURSE, 992, "Tahun lalu", 30, at=utcnow() - timedelta(days=400))
+    db.session.commit()
+    login_as(learner)
+    assert f"JP Anda tahun {year}: 12 JP." in _text(client.get("/belajar"))
+    course = make_course(jp=5, lessons=1)
+    enrol_user(learner, course)
+    client.get(f"/kursus/{course.slug}/pelajaran/{course.modules[0].lessons[0].id}")  # completes it
+    page = _text(client.get("/belajar"))
+    assert f"JP Anda tahun {year}: 17 JP." in page and course.title in page
