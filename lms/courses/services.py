@@ -1794,9 +1794,26 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
+def _my_progress(column):
+    """A scalar subquery on the learner's progress rows in the enclosing query's course (its
+    published modules): see _MY_COURSES_STMT."""
+    return (
+        select(column)
+        .select_from(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(
+            LessonProgress.user_id == bindparam("user_id"),
+            Module.course_id == Course.id,
+            Module.published.is_(True),
+        )
+    )
+
+
 # Built once, with bound parameters (see _PROGRESS_STMTS). The learner's courses, each with the
 # angkatan of every enrolment that covers it (directly or through the course's program; the
-# oldest enrolment first, it names the card's angkatan) and the learner's completion.
+# oldest enrolment first, it names the card's angkatan), the learner's completion, and their
+# progress as in _progress_stmt (the ids of the lessons done; the lesson opened last).
 _MY_COURSES_STMT = (
     select(
         Course.id,
@@ -1813,6 +1830,18 @@ _MY_COURSES_STMT = (
         .where(JpRecord.user_id == bindparam("user_id"), JpRecord.year == bindparam("year"))
         .scalar_subquery()
         .label("jp_year_total"),
+        _my_progress(
+            func.aggregate_strings(
+                case((LessonProgress.completed_at.is_not(None), LessonProgress.lesson_id.cast(String))), ","
+            )
+        )
+        .scalar_subquery()
+        .label("done_ids"),
+        _my_progress(LessonProgress.lesson_id)
+        .order_by(LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("resume_id"),
     )
     .select_from(Enrolment)
     .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
@@ -1834,33 +1863,6 @@ _MY_COURSES_STMT = (
     )
     .order_by(Course.title, Course.id, Enrolment.id)
 )
-# The learner's progress rows in those courses (only theirs: the lessons come from the cached
-# course shapes).
-_MY_PROGRESS_STMT = (
-    select(
-        LessonProgress.lesson_id,
-        LessonProgress.completed_at.is_not(None).label("done"),
-        # Only the course's lesson viewed last needs its time (see _progress_stmt).
-        case(
-            (
-                func.row_number().over(
-                    partition_by=Module.course_id,
-                    order_by=(LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc()),
-                )
-                == 1,
-                LessonProgress.last_viewed_at,
-            ),
-            else_=None,
-        ).label("last_viewed_at"),
-    )
-    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-    .join(Module, Module.id == Lesson.module_id)
-    .where(
-        LessonProgress.user_id == bindparam("user_id"),
-        Module.course_id.in_(bindparam("course_ids", expanding=True)),
-        Module.published.is_(True),
-    )
-)
 
 
 def my_learning(user: User) -> list[MyCourse]:
@@ -1872,10 +1874,10 @@ def my_learning_page(user: User, year: int) -> tuple[list[MyCourse], int]:
     """The learner's courses with progress, next lesson, resume point and deadline, and the JP
     they earned in ``year`` (see :func:`jp_total`).
 
-    Two queries for the lot (the courses with their angkatan, the learner's completion and the
-    year's JP; the learner's progress in them, as plain rows), the courses' modules and lessons
-    from :func:`course_shapes` (cached per process), plus the registered requirements per
-    course. A learner without courses: one query for the JP instead.
+    One query for the lot (the courses with their angkatan, the learner's completion and
+    progress, and the year's JP), the courses' modules and lessons from :func:`course_shapes`
+    (cached per process), plus the registered requirements per course. A learner without
+    courses: one query for the JP instead.
     """
     courses: list[Row] = []
     for row in _read(_MY_COURSES_STMT, {"user_id": user.id, "year": year}):
@@ -1884,23 +1886,17 @@ def my_learning_page(user: User, year: int) -> tuple[list[MyCourse], int]:
     if not courses:
         return [], jp_total(user, year)
     shapes = course_shapes(courses)
-    progress = {
-        row.lesson_id: row
-        for row in _read(_MY_PROGRESS_STMT, {"user_id": user.id, "course_ids": [c.id for c in courses]})
-    }
     result = []
     for course in courses:
-        order = shapes[course.id].order
-        required = [le for le in order if le.required]
-        done = sum(1 for le in required if (p := progress.get(le.id)) is not None and p.done)
+        shape = shapes[course.id]
+        done_ids = _ids(course.done_ids)
+        required = [le for le in shape.order if le.required]
+        done = sum(1 for le in required if le.id in done_ids)
         extra_done, extra_total = requirements_progress(user.id, course)
         # The first lesson not done is always in an open module, also in a sequential course:
         # every lesson before it, hence every module before its own, is done.
-        next_lesson = next((le for le in order if (p := progress.get(le.id)) is None or not p.done), None)
-        resume = next(
-            (le for le in order if (p := progress.get(le.id)) is not None and p.last_viewed_at is not None),
-            None,
-        )
+        next_lesson = next((le for le in shape.order if le.id not in done_ids), None)
+        resume = shape.lessons.get(course.resume_id) if course.resume_id is not None else None
         completed_at = course.completed_at
         result.append(
             MyCourse(

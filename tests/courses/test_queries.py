@@ -23,7 +23,8 @@ from tests.factories import (
 # bell's unread count) is one statement; a page that shows completion adds one per registered
 # completion requirement (the quizzes feature's "required quizzes"). The course page and the
 # lesson page read the course with the learner's enrolment and completion in one statement, and
-# the learner's progress in another; my learning reads the year's JP with the courses. The lesson page reads the outline once (a sequential
+# the learner's progress in another; my learning reads the learner's courses with their progress
+# and the year's JP in one. The lesson page reads the outline once (a sequential
 # course's gate is checked on it, so both kinds count the same). A first visit of a text lesson
 # writes: it loads the lesson's ORM objects (the page reads plain
 # rows), the progress row and the completion check in a write transaction of its own, then the
@@ -36,7 +37,7 @@ LIMITS = {
     "outline": 5,
     "lesson": 15,
     "lesson_again": 5,
-    "my_learning": 5,
+    "my_learning": 4,
     "angkatan_admin": 8,  # admins also see the review-queue count
 }
 
