@@ -3,6 +3,8 @@ in services, and views copy their errors onto these forms)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -74,6 +76,40 @@ class CatalogueSearchForm(FlaskForm):
     program = SelectField(_l("Program"), coerce=_int_or_none, validators=[Optional()])
     jp = SelectField(_l("JP"), choices=options(JP_BAND_PAIRS), validators=[Optional()])
     open_only = BooleanField(_l("Hanya yang membuka pendaftaran mandiri"))
+
+
+class CatalogueSearch(NamedTuple):
+    """The catalogue's search as read from the query string (what CatalogueSearchForm reads)."""
+
+    q: str | None
+    program: int | None
+    jp: str | None
+    open_only: bool
+
+
+JP_BAND_VALUES = frozenset(value for value, _label in JP_BAND_PAIRS)
+
+
+def read_catalogue_search(args, program_choices) -> tuple[CatalogueSearch, dict[str, list[str]]]:
+    """The catalogue's search and its errors by field name, as :class:`CatalogueSearchForm`
+    reads and validates them. Building and validating the form costs more than the rest of a
+    catalogue page's own work, and a search is nearly always valid: the values are read here and
+    the form is built only when one is out of bounds, for its error messages.
+    ``program_choices``: (id, name) of every program."""
+    q = args.get("q")
+    program = _int_or_none(args.get("program"))
+    jp = args.get("jp")
+    search = CatalogueSearch(q, program, jp, args.get("open_only", "") not in ("", "false"))
+    if (
+        (q is None or len(q) <= 100)
+        and (program is None or any(program == p for p, _name in program_choices))
+        and (jp is None or jp in JP_BAND_VALUES)
+    ):
+        return search, {}
+    form = CatalogueSearchForm(args)
+    form.program.choices = options([(None, ""), *program_choices])
+    form.validate()
+    return search, form.errors
 
 
 class SelfEnrolForm(FlaskForm):

@@ -15,8 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -360,3 +365,50 @@ class JpRecord(db.Model):
 
     def __repr__(self) -> str:
         return f"<JpRecord user={self.user_id} {self.source}:{self.source_id} {self.jp} JP>"
+
+
+# --- a course's content stamp ---------------------------------------------------------------
+#
+# ``courses.updated_at`` also moves whenever one of the course's modules or lessons is added,
+# changed or removed, so that it stamps the course's whole outline: services cache a course's
+# outline (titles, kinds, order) per process under (course id, updated_at), and every process
+# sees the change with the course row it reads anyway. The stamp is written with a plain UPDATE,
+# which leaves the course's edit ``version`` alone (an admin's open course form stays valid while
+# lessons are edited), and copied onto a loaded ``Course`` without marking it changed.
+
+
+def touch_courses(session, course_ids, module_ids=()) -> None:
+    """Move ``updated_at`` of the given courses, and of the courses of the given modules."""
+    connection = session.connection()
+    course_ids = set(course_ids)
+    module_ids = set(module_ids)
+    if module_ids:
+        course_ids.update(
+            connection.execute(select(Module.course_id).where(Module.id.in_(module_ids))).scalars()
+        )
+    course_ids.discard(None)
+    if not course_ids:
+        return
+    now = utcnow()
+    connection.execute(update(Course).where(Course.id.in_(course_ids)).values(updated_at=now))
+    for course_id in course_ids:
+        course = session.identity_map.get(identity_key(Course, course_id))
+        if course is not None:
+            set_committed_value(course, "updated_at", now)
+
+
+@event.listens_for(Session, "after_flush")
+def _stamp_changed_outlines(session, _flush_context) -> None:
+    course_ids: set[int] = set()
+    module_ids: set[int] = set()
+    for group, changed in ((session.new, False), (session.dirty, True), (session.deleted, False)):
+        for obj in group:
+            if isinstance(obj, Module | Lesson) and (
+                not changed or session.is_modified(obj, include_collections=False)
+            ):
+                if isinstance(obj, Module):
+                    course_ids.add(obj.course_id)
+                else:
+                    module_ids.add(obj.module_id)
+    if course_ids or module_ids:
+        touch_courses(session, course_ids, module_ids)

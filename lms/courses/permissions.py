@@ -46,15 +46,20 @@ def _enrolment_covers(course_id_col, program_id_col):
     )
 
 
-def enrolled_in_course_clause(user_id: int):
-    """SQL condition on ``Course``: the user has an active or completed enrolment covering it."""
+def enrolled_in_course_clause(user_id, course_id_col=None, program_id_col=None):
+    """SQL condition on ``Course``: the user has an active or completed enrolment covering it.
+    ``course_id_col``/``program_id_col`` name the course's columns in another FROM (a subquery
+    of courses); by default those of ``Course``."""
     return exists(
         select(Enrolment.id)
         .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
         .where(
             Enrolment.user_id == user_id,
             Enrolment.status.in_(ACCESS_STATUSES),
-            _enrolment_covers(Course.id, Course.program_id),
+            _enrolment_covers(
+                Course.id if course_id_col is None else course_id_col,
+                Course.program_id if program_id_col is None else program_id_col,
+            ),
         )
     )
 
@@ -79,9 +84,17 @@ def is_enrolled(user: User | None, course: Course) -> bool:
     """True when ``user`` has an active or completed enrolment covering ``course`` (one query)."""
     if not _signed_in(user):
         return False
+    if getattr(course, "viewer_id", None) == user.id:
+        # A course row read for this user with this same rule (services._viewer_columns).
+        return bool(course.viewer_enrolled)
     stmt = _IS_ENROLLED_STMTS[course.program_id is not None]
     params = {"user_id": user.id, "course_id": course.id, "program_id": course.program_id}
-    return db.session.scalar(stmt, params) is not None
+    # On the session's connection: a plain row needs no ORM result layer (asked on every course
+    # page and lesson). Pending changes are flushed first, as Session.execute would.
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params).first() is not None
 
 
 def can_view_course(user: User | None, course: Course) -> bool:

@@ -15,11 +15,12 @@ Contracts other features rely on:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Row, Select, String, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
@@ -53,6 +54,7 @@ from lms.courses.models import (
     Module,
     Program,
     ProgramKind,
+    touch_courses,
 )
 from lms.errors import DomainError, ImportRejected, LineError, StaleEdit, WorkflowError
 from lms.extensions import db
@@ -77,6 +79,17 @@ class Upload:
 
 
 # --- small helpers ---------------------------------------------------------------------------
+
+
+def _read(stmt, params: dict):
+    """Run a read-only select of plain columns on the session's connection and return its
+    result: Session.execute adds an ORM layer that these rows do not need and that costs two to
+    three times the statement itself on the hot pages. Pending changes are flushed first, as
+    Session.execute would (a no-op when there are none)."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params)
 
 
 def _check_version(obj, expected_version: int | None) -> None:
@@ -521,6 +534,11 @@ def _move(items: list, item, direction: int, model) -> bool:
                 execution_options={"synchronize_session": False},
             )
             db.session.expire(obj, ["position"])
+    # A bulk UPDATE flushes nothing: stamp the course's outline as changed here.
+    if model is Module:
+        touch_courses(db.session, [item.course_id])
+    else:
+        touch_courses(db.session, (), [item.module_id])
     return True
 
 
@@ -692,87 +710,210 @@ def preview_markdown(source: str | None) -> tuple[str, str | None]:
 JP_BANDS = {"1-10": (1, 10), "11-40": (11, 40), "41+": (41, None)}
 
 
-def _open_angkatan_clause(today: date):
-    """SQL condition on ``Course``: an angkatan covering it takes self-enrolment now."""
+def _open_angkatan_clause(today, course_id_col=None, program_id_col=None):
+    """SQL condition on ``Course``: an angkatan covering it takes self-enrolment now.
+    ``course_id_col``/``program_id_col``: the course's columns in another FROM (by default
+    those of ``Course``)."""
+    course_id_col = Course.id if course_id_col is None else course_id_col
+    program_id_col = Course.program_id if program_id_col is None else program_id_col
     return exists(
         select(Angkatan.id).where(
             Angkatan.enrolment_open.is_(True),
             or_(Angkatan.end_date.is_(None), Angkatan.end_date >= today),
             or_(
-                Angkatan.course_id == Course.id,
-                and_(Course.program_id.is_not(None), Angkatan.program_id == Course.program_id),
+                Angkatan.course_id == course_id_col,
+                and_(program_id_col.is_not(None), Angkatan.program_id == program_id_col),
             ),
         )
     )
 
 
-def catalogue_query(
-    user: User,
-    q: str | None = None,
-    program_id: int | None = None,
-    jp_band: str | None = None,
-    open_only: bool = False,
-    today: date | None = None,
+_PROGRAM_CHOICES_STMT = select(Program.id, Program.name).order_by(Program.name, Program.id)
+
+
+def program_choices() -> list[Row]:
+    """(id, name) of every program, by name: the catalogue's program filter (plain rows)."""
+    return list(_read(_PROGRAM_CHOICES_STMT, {}))
+
+
+@functools.cache
+def _catalogue_stmt(
+    author: bool, search: bool, program: bool, jp_band: str | None, open_only: bool
 ) -> Select:
-    """Published courses matching a search, a program, a JP band, and "self-enrolment open"."""
-    today = today or local_today(getattr(user, "timezone", None))
-    # A card shows no description: leave the two biggest columns in the database.
-    stmt = permissions.catalogue_courses(user).options(
-        joinedload(Course.program), defer(Course.description_md), defer(Course.description_html)
+    """The catalogue's page statement for one combination of filters, built once per process
+    (bound parameters: ``user_id``, ``today``, ``like``, ``program_id``, ``limit``, ``offset``).
+
+    One statement reads the page's courses as plain rows with what a card shows: an inner select
+    filters, counts every match (``count(*) OVER ()``) and cuts the page; the outer one adds, for
+    the page's rows only, the program's code, "self-enrolment open" and "already enrolled". The
+    number of lessons comes from :func:`_lesson_counts` (cached per course version)."""
+    stmt = select(
+        Course.id,
+        Course.program_id,
+        Course.slug,
+        Course.title,
+        Course.summary,
+        Course.jp,
+        Course.cover_key,
+        Course.status,
+        Course.updated_at,
+        func.count().over().label("total"),
     )
-    if q and q.strip():
-        like = f"%{q.strip().lower()}%"
+    if not author:
+        stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
+    if search:
+        like = bindparam("like")
         stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.summary).like(like)))
-    if program_id:
-        stmt = stmt.where(Course.program_id == program_id)
+    if program:
+        stmt = stmt.where(Course.program_id == bindparam("program_id"))
     if jp_band in JP_BANDS:
         low, high = JP_BANDS[jp_band]
         stmt = stmt.where(Course.jp >= low)
         if high is not None:
             stmt = stmt.where(Course.jp <= high)
     if open_only:
-        stmt = stmt.where(_open_angkatan_clause(today))
-    return stmt.order_by(Course.title, Course.id)
+        stmt = stmt.where(_open_angkatan_clause(bindparam("today")))
+    page = (
+        stmt.order_by(Course.title, Course.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    return (
+        select(
+            page,
+            Program.code.label("program_code"),
+            _open_angkatan_clause(bindparam("today"), page.c.id, page.c.program_id).label("open_enrolment"),
+            permissions.enrolled_in_course_clause(bindparam("user_id"), page.c.id, page.c.program_id).label(
+                "enrolled"
+            ),
+        )
+        .outerjoin(Program, Program.id == page.c.program_id)
+        .order_by(page.c.title, page.c.id)
+    )
 
 
-@dataclass
-class CatalogueInfo:
-    """Per-course facts for a catalogue card (computed for a whole page at once)."""
+class CatalogueCard(NamedTuple):
+    """A course's card in the catalogue."""
 
-    lessons: int = 0
-    open_enrolment: bool = False
-    enrolled: bool = False
+    id: int
+    program_id: int | None
+    slug: str
+    title: str
+    summary: str
+    jp: int
+    cover_key: str | None
+    status: CourseStatus
+    updated_at: datetime
+    total: int
+    program_code: str | None
+    open_enrolment: bool
+    enrolled: bool
+    lessons: int
 
 
-# Built once, with bound parameters (see _PROGRESS_STMT).
 _LESSON_COUNTS_STMT = (
     select(Module.course_id, func.count(Lesson.id))
     .join(Lesson, Lesson.module_id == Module.id)
     .where(Module.course_id.in_(bindparam("ids", expanding=True)), Module.published.is_(True))
     .group_by(Module.course_id)
 )
-_CATALOGUE_FLAGS_STMT = select(
-    Course.id,
-    _open_angkatan_clause(bindparam("today")),
-    permissions.enrolled_in_course_clause(bindparam("user_id")),
-).where(Course.id.in_(bindparam("ids", expanding=True)))
+# Lessons in published modules by (course id, updated_at): the stamp moves with every change of
+# the course's modules and lessons (see lms.courses.models.touch_courses). Bounded.
+_LESSON_COUNTS: dict[tuple, int] = {}
+LESSON_COUNTS_MAX = 4096
 
 
-def catalogue_info(user: User, courses: list[Course], today: date | None = None) -> dict[int, CatalogueInfo]:
-    """Lesson counts, "self-enrolment open" and "already enrolled" for a page of courses:
-    three queries whatever the number of courses, lessons or learners."""
+def _lesson_counts(rows) -> dict[int, int]:
+    """The number of lessons in published modules of each course row (id, updated_at): cached
+    per process and course version; the missing ones in one query."""
+    counts: dict[int, int] = {}
+    missing: dict[int, tuple] = {}
+    for row in rows:
+        key = (row.id, row.updated_at)
+        n = _LESSON_COUNTS.get(key)
+        if n is None:
+            missing[row.id] = key
+        else:
+            counts[row.id] = n
+    if missing:
+        found = dict(_read(_LESSON_COUNTS_STMT, {"ids": list(missing)}).all())
+        if len(_LESSON_COUNTS) + len(missing) > LESSON_COUNTS_MAX:
+            _LESSON_COUNTS.clear()
+        for course_id, key in missing.items():
+            counts[course_id] = _LESSON_COUNTS[key] = found.get(course_id, 0)
+    return counts
+
+
+@dataclass
+class CataloguePage:
+    """A page of the catalogue (``items``: :class:`CatalogueCard`). Has the attributes of
+    Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
+
+    items: list[CatalogueCard]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def catalogue_page(
+    user: User,
+    q: str | None = None,
+    program_id: int | None = None,
+    jp_band: str | None = None,
+    open_only: bool = False,
+    page: int = 1,
+    per_page: int = 25,
+    today: date | None = None,
+) -> CataloguePage:
+    """A page of the courses ``user`` may find in the catalogue (published ones; authors also
+    see drafts) matching a search, a program, a JP band and "self-enrolment open", by title,
+    with each card's facts: one query whatever the number of courses, lessons or learners (plus
+    one for the lesson counts of courses not seen in this version yet, and one to count the
+    matches when asked for a page past the last)."""
     today = today or local_today(getattr(user, "timezone", None))
-    info = {c.id: CatalogueInfo() for c in courses}
-    if not courses:
-        return info
-    ids = list(info)
-    for course_id, n in db.session.execute(_LESSON_COUNTS_STMT, {"ids": ids}):
-        info[course_id].lessons = n
-    flags = db.session.execute(_CATALOGUE_FLAGS_STMT, {"ids": ids, "today": today, "user_id": user.id})
-    for course_id, is_open, enrolled in flags:
-        info[course_id].open_enrolment = bool(is_open)
-        info[course_id].enrolled = bool(enrolled)
-    return info
+    search = bool(q and q.strip())
+    band = jp_band if jp_band in JP_BANDS else None
+    stmt = _catalogue_stmt(permissions.can_author(user), search, bool(program_id), band, open_only)
+    page = max(page, 1)
+    params = {"user_id": user.id, "today": today, "limit": per_page, "offset": (page - 1) * per_page}
+    if search:
+        params["like"] = f"%{q.strip().lower()}%"
+    if program_id:
+        params["program_id"] = program_id
+    rows = _read(stmt, params).all()
+    counts = _lesson_counts(rows)
+    items = [
+        CatalogueCard(*row[:-2], bool(row.open_enrolment), bool(row.enrolled), counts[row.id]) for row in rows
+    ]
+    if items:
+        total = items[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the last page: the first row counts the matches (the page shows none)
+        first = _read(stmt, params | {"limit": 1, "offset": 0}).first()
+        total = first.total if first is not None else 0
+    return CataloguePage(items=items, page=page, per_page=per_page, total=total)
 
 
 _COURSE_BY_SLUG_STMT = (
@@ -785,6 +926,54 @@ _COURSE_BY_SLUG_STMT = (
 def course_by_slug(slug: str) -> Course | None:
     """A course by its slug, with its program."""
     return db.session.scalar(_COURSE_BY_SLUG_STMT, {"slug": slug})
+
+
+def _viewer_columns(course_id_col, program_id_col) -> list:
+    """Columns that tell, for the viewer (bound parameter ``user_id``), whether an enrolment
+    covers the course (the rule of permissions.is_enrolled) and their completion of it: read
+    with the course's row by the two hottest pages instead of in two more queries. The
+    statement must outer-join CourseCompletion on (course, viewer)."""
+    return [
+        bindparam("user_id").label("viewer_id"),
+        permissions.enrolled_in_course_clause(bindparam("user_id"), course_id_col, program_id_col).label(
+            "viewer_enrolled"
+        ),
+        CourseCompletion.id.label("viewer_completion_id"),
+        CourseCompletion.completed_at.label("viewer_completed_at"),
+    ]
+
+
+def _viewer_completion_join():
+    return and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id"))
+
+
+_COURSE_PAGE_STMT = (
+    select(
+        Course.id,
+        Course.program_id,
+        Course.title,
+        Course.slug,
+        Course.summary,
+        Course.description_html,
+        Course.jp,
+        Course.cover_key,
+        Course.status,
+        Course.sequential,
+        Course.updated_at,
+        Program.name.label("program_name"),
+        *_viewer_columns(Course.id, Course.program_id),
+    )
+    .outerjoin(Program, Program.id == Course.program_id)
+    .outerjoin(CourseCompletion, _viewer_completion_join())
+    .where(Course.slug == bindparam("slug"))
+)
+
+
+def course_page_by_slug(slug: str, viewer: User) -> Row | None:
+    """What a course's page shows of the course and its program's name, as one plain row with
+    the course's attribute names (the page only reads it), with the viewer's enrolment and
+    completion (see :func:`_viewer_columns`)."""
+    return _read(_COURSE_PAGE_STMT, {"slug": slug, "user_id": viewer.id}).first()
 
 
 def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkatan]:
@@ -812,7 +1001,8 @@ def open_angkatan_for(course: Course, today: date | None = None) -> list[Angkata
 
 @dataclass
 class OutlineLesson:
-    """A lesson in a learner's outline, with their tick (and when they last opened it)."""
+    """A lesson in a learner's outline, with their tick, whether they opened it, and for the
+    lesson they opened last (the outline's ``resume``) when that was."""
 
     lesson: LessonRef
     done: bool = False
@@ -820,15 +1010,39 @@ class OutlineLesson:
     viewed_at: datetime | None = None
 
 
-@dataclass
 class OutlineModule:
-    """A module in a learner's outline: its lessons, its progress and whether it is open."""
+    """A module in a learner's outline: its progress, whether it is open, and its lessons with
+    the learner's ticks (built on first use: a page lists the lessons of one module at most, and
+    100 tick objects cost more than the rest of the outline)."""
 
-    module: ModuleRef
-    lessons: list[OutlineLesson] = field(default_factory=list)
-    done: int = 0
-    total: int = 0
-    open: bool = True
+    __slots__ = ("module", "done", "total", "open", "_refs", "_progress", "_lessons")
+
+    def __init__(
+        self, module: ModuleRef, refs: tuple[LessonRef, ...] = (), progress: LearnerProgress | None = None
+    ):
+        self.module = module
+        self.done = 0
+        self.total = 0
+        self.open = True
+        self._refs = refs
+        self._progress = progress or LearnerProgress(frozenset(), frozenset(), None, None)
+        self._lessons: list[OutlineLesson] | None = None
+
+    @property
+    def lessons(self) -> list[OutlineLesson]:
+        if self._lessons is None:
+            p = self._progress
+            self._lessons = [
+                OutlineLesson(
+                    ref, ref.id in p.done, ref.id in p.viewed, p.resume_at if ref.id == p.resume_id else None
+                )
+                for ref in self._refs
+            ]
+        return self._lessons
+
+    def lesson(self, lesson_id: int) -> OutlineLesson:
+        """The tick of one of the module's lessons."""
+        return next(ol for ol in self.lessons if ol.lesson.id == lesson_id)
 
     @property
     def complete(self) -> bool:
@@ -839,6 +1053,27 @@ class OutlineModule:
         return 100.0 * self.done / self.total if self.total else 100.0
 
 
+class _ByLesson:
+    """``outline.by_lesson[lesson_id]`` -> (module, tick), found through the course shape's
+    index without building every module's ticks."""
+
+    __slots__ = ("_modules", "_index")
+
+    def __init__(self, modules: list[OutlineModule], index: dict[int, int]):
+        self._modules = modules
+        self._index = index
+
+    def __getitem__(self, lesson_id: int) -> tuple[OutlineModule, OutlineLesson]:
+        om = self._modules[self._index[lesson_id]]
+        return om, om.lesson(lesson_id)
+
+    def __contains__(self, lesson_id: int) -> bool:
+        return lesson_id in self._index
+
+    def get(self, lesson_id: int, default=None):
+        return self[lesson_id] if lesson_id in self._index else default
+
+
 @dataclass
 class Outline:
     """A course as one learner sees it: modules, ticks, progress, where to go next."""
@@ -847,11 +1082,11 @@ class Outline:
     modules: list[OutlineModule]
     done: int
     total: int
-    completion: CourseCompletion | None
+    completion: Row | None  # (id, completed_at) of the learner's completion
     resume: LessonRef | None
     next_lesson: LessonRef | None
-    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]]
-    order: list[LessonRef]
+    by_lesson: _ByLesson
+    order: tuple[LessonRef, ...]
 
     @property
     def percent(self) -> float:
@@ -899,20 +1134,49 @@ class LessonRef(NamedTuple):
 # The statements read on every visit of a course page or a lesson are built once, with bound
 # parameters: building a select and deriving its cache key cost more than running it on a small
 # table (about 0.1-0.25 ms a statement here), and the hot pages run several.
-_PROGRESS_STMT = (
-    select(
-        LessonProgress.id,
-        LessonProgress.lesson_id,
-        LessonProgress.completed_at,
-        LessonProgress.last_viewed_at,
+class LearnerProgress(NamedTuple):
+    """A learner's progress in a course: the lessons done, the lessons opened, and the lesson
+    opened last with when."""
+
+    done: frozenset[int]
+    viewed: frozenset[int]
+    resume_id: int | None
+    resume_at: datetime | None
+
+
+def _progress_stmt(published_only: bool) -> Select:
+    """The learner's progress in a course's (published) modules as ONE row: the ids of the
+    lessons done and of those opened (comma-separated), and the lesson opened last with its
+    time. A row per lesson cost three times more to read than the query itself."""
+
+    def scoped(stmt: Select) -> Select:
+        stmt = (
+            stmt.join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
+        )
+        return stmt.where(Module.published.is_(True)) if published_only else stmt
+
+    last = (LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc())
+    lesson_id = LessonProgress.lesson_id.cast(String)
+    return scoped(
+        select(
+            func.aggregate_strings(case((LessonProgress.completed_at.is_not(None), lesson_id)), ","),
+            func.aggregate_strings(lesson_id, ","),
+            scoped(select(LessonProgress.lesson_id)).order_by(*last).limit(1).scalar_subquery(),
+            scoped(select(LessonProgress.last_viewed_at)).order_by(*last).limit(1).scalar_subquery(),
+        )
     )
-    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-    .join(Module, Module.id == Lesson.module_id)
-    .where(LessonProgress.user_id == bindparam("user_id"), Module.course_id == bindparam("course_id"))
-)
 
 
-def _outline_stmt(published_only: bool) -> Select:
+_PROGRESS_STMTS = {True: _progress_stmt(True), False: _progress_stmt(False)}
+
+
+def _ids(text: str | None) -> frozenset[int]:
+    return frozenset(map(int, text.split(","))) if text else frozenset()
+
+
+def _outline_stmt(published_only: bool, many: bool = False) -> Select:
     stmt = (
         select(
             Module.id.label("module_id"),
@@ -926,23 +1190,33 @@ def _outline_stmt(published_only: bool) -> Select:
             Lesson.duration_minutes,
         )
         .outerjoin(Lesson, Lesson.module_id == Module.id)
-        .where(Module.course_id == bindparam("course_id"))
         .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
     )
+    if many:  # several courses (my learning), course by course
+        stmt = (
+            stmt.add_columns(Module.course_id)
+            .where(Module.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(None)
+            .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+        )
+    else:
+        stmt = stmt.where(Module.course_id == bindparam("course_id"))
     return stmt.where(Module.published.is_(True)) if published_only else stmt
 
 
 _OUTLINE_STMTS = {True: _outline_stmt(True), False: _outline_stmt(False)}
-_COMPLETION_STMT = select(CourseCompletion).where(
+_OUTLINE_MANY_STMT = _outline_stmt(True, many=True)
+_COMPLETION_STMT = select(CourseCompletion.id, CourseCompletion.completed_at).where(
     CourseCompletion.user_id == bindparam("user_id"), CourseCompletion.course_id == bindparam("course_id")
 )
 
 
-def _progress_map(user_id: int, course_id: int) -> dict[int, Row]:
-    """The learner's progress in a course as plain rows (id, lesson_id, completed_at,
-    last_viewed_at) by lesson id: read-only, so no ORM objects to build."""
-    rows = db.session.execute(_PROGRESS_STMT, {"user_id": user_id, "course_id": course_id})
-    return {row.lesson_id: row for row in rows}
+def _progress(user_id: int, course_id: int, published_only: bool = True) -> LearnerProgress:
+    """The learner's progress in a course (one row, see :func:`_progress_stmt`)."""
+    done, viewed, resume_id, resume_at = _read(
+        _PROGRESS_STMTS[published_only], {"user_id": user_id, "course_id": course_id}
+    ).one()
+    return LearnerProgress(_ids(done), _ids(viewed), resume_id, resume_at)
 
 
 def _gate(modules: list[OutlineModule], sequential: bool) -> None:
@@ -953,60 +1227,134 @@ def _gate(modules: list[OutlineModule], sequential: bool) -> None:
         previous_done = previous_done and om.complete
 
 
+class CompletionRef(NamedTuple):
+    """A learner's completion of a course, as the outline shows it."""
+
+    id: int
+    completed_at: datetime
+
+
+class CourseShape(NamedTuple):
+    """A course's outline as every learner sees it (no progress): its modules, each with its
+    lessons, and the lessons in reading order. Shared by every request of a process, so
+    immutable (tuples of tuples)."""
+
+    modules: tuple[tuple[ModuleRef, tuple[LessonRef, ...]], ...]
+    order: tuple[LessonRef, ...]
+    index: dict[int, int]  # lesson id -> position of its module in ``modules``
+    required: tuple[frozenset[int], ...]  # each module's required lesson ids
+    lessons: dict[int, LessonRef]  # by id
+
+
+# Course shapes by (course id, updated_at, published only): the stamp moves whenever a module or
+# lesson of the course changes (see lms.courses.models.touch_courses), so an entry is never
+# stale; old stamps simply stop being asked for. Bounded: the oldest entries go first.
+_SHAPES: dict[tuple, CourseShape] = {}
+SHAPES_MAX = 256
+
+
+def course_shape(course: Course, include_unpublished: bool = False) -> CourseShape:
+    """The course's modules and lessons (read once per process and course version)."""
+    key = (course.id, course.updated_at, not include_unpublished)
+    shape = _SHAPES.get(key)
+    if shape is not None:
+        return shape
+    rows = _read(_OUTLINE_STMTS[not include_unpublished], {"course_id": course.id})
+    return _store_shape(key, rows)
+
+
+def _store_shape(key: tuple, rows) -> CourseShape:
+    """Build a course's shape from its outline rows (modules in order, each with its lessons in
+    order; a module without lessons has one row of NULL lesson columns) and cache it."""
+    modules: list[tuple[ModuleRef, list[LessonRef]]] = []
+    current: ModuleRef | None = None
+    lessons: list[LessonRef] = []
+    for row in rows:
+        if current is None or current.id != row.module_id:
+            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
+            lessons = []
+            modules.append((current, lessons))
+        if row.id is not None:
+            lessons.append(
+                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
+            )
+    order = tuple(lesson for _module, items in modules for lesson in items)
+    shape = CourseShape(
+        modules=tuple((module, tuple(items)) for module, items in modules),
+        order=order,
+        index={lesson.id: i for i, (_module, items) in enumerate(modules) for lesson in items},
+        required=tuple(frozenset(le.id for le in items if le.required) for _module, items in modules),
+        lessons={lesson.id: lesson for lesson in order},
+    )
+    while len(_SHAPES) >= SHAPES_MAX:
+        _SHAPES.pop(next(iter(_SHAPES)), None)
+    _SHAPES[key] = shape
+    return shape
+
+
+def course_shapes(courses) -> dict[int, CourseShape]:
+    """The shapes (published modules only) of several courses by id: the cached ones, and the
+    others read together in one query."""
+    shapes: dict[int, CourseShape] = {}
+    missing = {}
+    for course in courses:
+        shape = _SHAPES.get((course.id, course.updated_at, True))
+        if shape is None:
+            missing[course.id] = course
+        else:
+            shapes[course.id] = shape
+    if len(missing) == 1:
+        course = next(iter(missing.values()))
+        shapes[course.id] = course_shape(course)
+    elif missing:
+        rows: dict[int, list[Row]] = {course_id: [] for course_id in missing}
+        for row in _read(_OUTLINE_MANY_STMT, {"course_ids": list(missing)}):
+            rows[row.course_id].append(row)
+        for course_id, course in missing.items():
+            shapes[course_id] = _store_shape((course.id, course.updated_at, True), rows[course_id])
+    return shapes
+
+
+def clear_course_caches() -> None:
+    """Forget every cached course shape and lesson count (tests measure the cold path)."""
+    _SHAPES.clear()
+    _LESSON_COUNTS.clear()
+
+
 def course_outline(course: Course, user: User, include_unpublished: bool = False) -> Outline:
     """The learner's outline of ``course``: a fixed number of queries whatever its size.
 
-    ``include_unpublished`` shows unpublished modules too (an admin's preview). One query reads
-    the modules with their lessons as small read-only tuples (:class:`ModuleRef`,
-    :class:`LessonRef`), not ORM objects: a 100-lesson course is read and listed on every visit
-    of its page and of each of its lessons, and never needs a lesson's body there.
+    ``include_unpublished`` shows unpublished modules too (an admin's preview). The course's
+    modules and lessons come from :func:`course_shape` (small read-only tuples, read once per
+    process and course version: a 100-lesson course is listed on every visit of its page and of
+    each of its lessons); this adds the learner's ticks, progress, gating and completion.
     """
-    stmt = _OUTLINE_STMTS[not include_unpublished]
-    lessons_by_module: dict[ModuleRef, list[LessonRef]] = {}
-    current: ModuleRef | None = None
-    for row in db.session.execute(stmt, {"course_id": course.id}):
-        if current is None or current.id != row.module_id:
-            current = ModuleRef(row.module_id, row.module_title, row.summary, row.published)
-            lessons_by_module[current] = []
-        if row.id is not None:
-            lessons_by_module[current].append(
-                LessonRef(row.id, row.module_id, row.title, row.kind, row.required, row.duration_minutes)
-            )
-    progress = _progress_map(user.id, course.id)
-    completion = db.session.scalar(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id})
+    shape = course_shape(course, include_unpublished)
+    progress = _progress(user.id, course.id, not include_unpublished)
+    if getattr(course, "viewer_id", None) == user.id:  # read with the course's row
+        completion = (
+            CompletionRef(course.viewer_completion_id, course.viewer_completed_at)
+            if course.viewer_completion_id is not None
+            else None
+        )
+    else:
+        completion = _read(_COMPLETION_STMT, {"user_id": user.id, "course_id": course.id}).first()
+    done_ids = progress.done
+    resume = shape.lessons.get(progress.resume_id) if progress.resume_id is not None else None
     outline_modules: list[OutlineModule] = []
-    by_lesson: dict[int, tuple[OutlineModule, OutlineLesson]] = {}
-    order: list[LessonRef] = []
     done = total = 0
-    for module, lessons in lessons_by_module.items():
-        om = OutlineModule(module=module)
-        counts = module.published or include_unpublished
-        for lesson in lessons:
-            row = progress.get(lesson.id)
-            ol = OutlineLesson(
-                lesson=lesson,
-                done=bool(row and row.completed_at),
-                viewed=row is not None,
-                viewed_at=row.last_viewed_at if row is not None else None,
-            )
-            om.lessons.append(ol)
-            by_lesson[lesson.id] = (om, ol)
-            order.append(lesson)
-            if lesson.required and counts:
-                om.total += 1
-                om.done += ol.done
+    for (module, lessons), required in zip(shape.modules, shape.required, strict=True):
+        om = OutlineModule(module, lessons, progress)
+        if module.published or include_unpublished:
+            om.total = len(required)
+            om.done = len(required & done_ids) if done_ids else 0
         outline_modules.append(om)
         if module.published:
             done, total = done + om.done, total + om.total
     _gate(outline_modules, course.sequential)
     extra_done, extra_total = requirements_progress(user.id, course)
-    resume = None
-    viewed = [row for row in progress.values() if row.lesson_id in by_lesson]
-    if viewed:
-        resume_row = max(viewed, key=lambda r: (r.last_viewed_at, r.id))
-        resume = by_lesson[resume_row.lesson_id][1].lesson
     next_lesson = next(
-        (ol.lesson for om in outline_modules if om.open for ol in om.lessons if not ol.done),
+        (le for om in outline_modules if om.open for le in om._refs if le.id not in done_ids),
         None,
     )
     return Outline(
@@ -1017,8 +1365,8 @@ def course_outline(course: Course, user: User, include_unpublished: bool = False
         completion=completion,
         resume=resume,
         next_lesson=next_lesson,
-        by_lesson=by_lesson,
-        order=order,
+        by_lesson=_ByLesson(outline_modules, shape.index),
+        order=shape.order,
     )
 
 
@@ -1039,6 +1387,108 @@ def lesson_for_page(lesson_id: int) -> Lesson | None:
     """A lesson with its module, course and attachments (one query: a lesson has few
     attachments, so joining them costs less than a second round trip)."""
     return db.session.scalars(_LESSON_PAGE_STMT, {"lesson_id": lesson_id}).unique().one_or_none()
+
+
+class PageCourse(NamedTuple):
+    """What the lesson page reads of the lesson's course."""
+
+    id: int
+    program_id: int | None
+    slug: str
+    title: str
+    status: CourseStatus
+    sequential: bool
+    jp: int
+    updated_at: datetime
+    viewer_id: int | None
+    viewer_enrolled: bool
+    viewer_completion_id: int | None
+    viewer_completed_at: datetime | None
+
+
+class PageModule(NamedTuple):
+    """What the lesson page reads of the lesson's module (with its course)."""
+
+    id: int
+    title: str
+    published: bool
+    course: PageCourse
+
+
+class PageAttachment(NamedTuple):
+    id: int
+    name: str
+    size: int
+
+
+class PageLesson(NamedTuple):
+    """A lesson as its page shows it: read-only, with its module, course and attachments. The
+    permission rules read it as they read a ``Lesson`` (``lesson.module.course``)."""
+
+    id: int
+    title: str
+    kind: LessonKind
+    body_html: str
+    video_url: str | None
+    link_url: str | None
+    file_key: str | None
+    file_name: str | None
+    file_size: int | None
+    required: bool
+    duration_minutes: int | None
+    module: PageModule
+    attachments: tuple[PageAttachment, ...]
+
+
+_PAGE_LESSON_STMT = (
+    select(
+        Lesson.id,
+        Lesson.title,
+        Lesson.kind,
+        Lesson.body_html,
+        Lesson.video_url,
+        Lesson.link_url,
+        Lesson.file_key,
+        Lesson.file_name,
+        Lesson.file_size,
+        Lesson.required,
+        Lesson.duration_minutes,
+        Module.id,
+        Module.title,
+        Module.published,
+        Course.id,
+        Course.program_id,
+        Course.slug,
+        Course.title,
+        Course.status,
+        Course.sequential,
+        Course.jp,
+        Course.updated_at,
+        *_viewer_columns(Course.id, Course.program_id),
+        LessonAttachment.id,
+        LessonAttachment.name,
+        LessonAttachment.size,
+    )
+    .join(Module, Module.id == Lesson.module_id)
+    .join(Course, Course.id == Module.course_id)
+    .outerjoin(CourseCompletion, _viewer_completion_join())
+    .outerjoin(LessonAttachment, LessonAttachment.lesson_id == Lesson.id)
+    .where(Lesson.id == bindparam("lesson_id"))
+    .order_by(LessonAttachment.position, LessonAttachment.id)
+)
+
+
+def page_lesson(lesson_id: int, viewer: User) -> PageLesson | None:
+    """A lesson with its module, course and attachments as plain read-only tuples, in one
+    query (the lesson page is the most visited page; loading ORM objects for it costs more than
+    the query). Writes go through the ``Lesson`` itself (``db.session.get``)."""
+    rows = _read(_PAGE_LESSON_STMT, {"lesson_id": lesson_id, "user_id": viewer.id}).all()
+    if not rows:
+        return None
+    row = tuple(rows[0])
+    course = PageCourse(*row[14:22], row[22], bool(row[23]), row[24], row[25])
+    attachments = tuple(PageAttachment(*r[26:29]) for r in rows if r[26] is not None)
+    return PageLesson(*row[:11], PageModule(*row[11:14], course), attachments)
 
 
 def module_lessons(module: Module) -> list[Lesson]:
@@ -1110,7 +1560,7 @@ def view_needs_recording(outline: Outline, lesson: Lesson, at: datetime | None =
     already on record and the page is read-only, so it needs no write lock at all.
     """
     _module_state, state = outline.by_lesson[lesson.id]
-    if state.viewed_at is None:
+    if not state.viewed:
         return True
     if lesson.kind == LessonKind.TEXT and not state.done:
         return True
@@ -1262,16 +1712,14 @@ def _complete_course_enrolments(user: User, course: Course, at: datetime) -> Non
         change_enrolment_status(enrolment, EnrolmentStatus.COMPLETED, at=at)
 
 
+_JP_TOTAL_STMT = select(func.coalesce(func.sum(JpRecord.jp), 0)).where(
+    JpRecord.user_id == bindparam("user_id"), JpRecord.year == bindparam("year")
+)
+
+
 def jp_total(user: User, year: int) -> int:
     """JP a person earned in a calendar year (all sources)."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(JpRecord.jp), 0)).where(
-                JpRecord.user_id == user.id, JpRecord.year == year
-            )
-        )
-        or 0
-    )
+    return int(_read(_JP_TOTAL_STMT, {"user_id": user.id, "year": year}).scalar() or 0)
 
 
 def completion_of(user: User, course: Course) -> CourseCompletion | None:
@@ -1286,12 +1734,20 @@ def completion_of(user: User, course: Course) -> CourseCompletion | None:
 # --- "Pembelajaran Saya" ---------------------------------------------------------------------
 
 
+class MyAngkatan(NamedTuple):
+    """What a card shows of the angkatan that gives the learner the course."""
+
+    name: str
+    end_date: date | None
+
+
 @dataclass
 class MyCourse:
-    """One card on the learner's home."""
+    """One card on the learner's home (``course``: a row with the course's id, program_id,
+    title, slug, jp and updated_at)."""
 
-    course: Course
-    angkatan: Angkatan
+    course: Row
+    angkatan: MyAngkatan
     done: int
     total: int
     completed_at: datetime | None
@@ -1338,110 +1794,123 @@ def learner_courses(user: User) -> list[Course]:
     return list(db.session.scalars(permissions.learner_courses(user)))
 
 
-def _lesson_ref(row: Row) -> LessonRef:
-    return LessonRef(row.id, row.module_id, row.title, row.kind, row.required)
+def _my_progress(column):
+    """A scalar subquery on the learner's progress rows in the enclosing query's course (its
+    published modules): see _MY_COURSES_STMT."""
+    return (
+        select(column)
+        .select_from(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(
+            LessonProgress.user_id == bindparam("user_id"),
+            Module.course_id == Course.id,
+            Module.published.is_(True),
+        )
+    )
 
 
-# Built once, with bound parameters (see _PROGRESS_STMT).
-_MY_ANGKATAN_STMT = (
-    select(Enrolment.id, Angkatan)
-    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(permissions.ACCESS_STATUSES))
-    .order_by(Enrolment.id)
-)
+# Built once, with bound parameters (see _PROGRESS_STMTS). The learner's courses, each with the
+# angkatan of every enrolment that covers it (directly or through the course's program; the
+# oldest enrolment first, it names the card's angkatan), the learner's completion, and their
+# progress as in _progress_stmt (the ids of the lessons done; the lesson opened last).
 _MY_COURSES_STMT = (
-    select(Course, CourseCompletion.completed_at)
+    select(
+        Course.id,
+        Course.program_id,
+        Course.title,
+        Course.slug,
+        Course.jp,
+        Course.updated_at,
+        CourseCompletion.completed_at,
+        Angkatan.name.label("angkatan_name"),
+        Angkatan.end_date.label("angkatan_end_date"),
+        # The page's JP of the year, read along (the same on every row).
+        select(func.coalesce(func.sum(JpRecord.jp), 0))
+        .where(JpRecord.user_id == bindparam("user_id"), JpRecord.year == bindparam("year"))
+        .scalar_subquery()
+        .label("jp_year_total"),
+        _my_progress(
+            func.aggregate_strings(
+                case((LessonProgress.completed_at.is_not(None), LessonProgress.lesson_id.cast(String))), ","
+            )
+        )
+        .scalar_subquery()
+        .label("done_ids"),
+        _my_progress(LessonProgress.lesson_id)
+        .order_by(LessonProgress.last_viewed_at.desc(), LessonProgress.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("resume_id"),
+    )
+    .select_from(Enrolment)
+    .join(Angkatan, Angkatan.id == Enrolment.angkatan_id)
+    .join(
+        Course,
+        or_(
+            Course.id == Angkatan.course_id,
+            and_(Course.program_id.is_not(None), Course.program_id == Angkatan.program_id),
+        ),
+    )
     .outerjoin(
         CourseCompletion,
         and_(CourseCompletion.course_id == Course.id, CourseCompletion.user_id == bindparam("user_id")),
     )
     .where(
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.status.in_(permissions.ACCESS_STATUSES),
         Course.status == CourseStatus.PUBLISHED,
-        or_(
-            Course.id.in_(bindparam("direct", expanding=True)),
-            Course.program_id.in_(bindparam("programs", expanding=True)),
-        ),
     )
-    .options(defer(Course.description_md), defer(Course.description_html))
-    .order_by(Course.title, Course.id)
-)
-_MY_LESSONS_STMT = (
-    select(
-        Module.course_id,
-        Module.id.label("module_id"),
-        Lesson.id,
-        Lesson.title,
-        Lesson.kind,
-        Lesson.required,
-        LessonProgress.id.label("progress_id"),
-        LessonProgress.completed_at,
-        LessonProgress.last_viewed_at,
-    )
-    .join(Module, Module.id == Lesson.module_id)
-    .outerjoin(
-        LessonProgress,
-        and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id")),
-    )
-    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.published.is_(True))
-    .order_by(Module.course_id, Module.position, Module.id, Lesson.position, Lesson.id)
+    .order_by(Course.title, Course.id, Enrolment.id)
 )
 
 
 def my_learning(user: User) -> list[MyCourse]:
-    """The learner's courses with progress, next lesson, resume point and deadline.
+    """The learner's courses with progress, next lesson, resume point and deadline."""
+    return my_learning_page(user, local_today(user.timezone).year)[0]
 
-    Three queries for the lot (their angkatan; the courses with the learner's completion; every
-    lesson of those courses with the learner's progress, as plain rows), plus the registered
-    requirements per course.
+
+def my_learning_page(user: User, year: int) -> tuple[list[MyCourse], int]:
+    """The learner's courses with progress, next lesson, resume point and deadline, and the JP
+    they earned in ``year`` (see :func:`jp_total`).
+
+    One query for the lot (the courses with their angkatan, the learner's completion and
+    progress, and the year's JP), the courses' modules and lessons from :func:`course_shapes`
+    (cached per process), plus the registered requirements per course. A learner without
+    courses: one query for the JP instead.
     """
-    # (enrolment id, angkatan) of the enrolments that give access; the oldest enrolment names
-    # the angkatan of a course reached through several.
-    enrolled = db.session.execute(_MY_ANGKATAN_STMT, {"user_id": user.id}).all()
-    if not enrolled:
-        return []
-    courses = db.session.execute(
-        _MY_COURSES_STMT,
-        {
-            "user_id": user.id,
-            "direct": list({a.course_id for _id, a in enrolled if a.course_id}),
-            "programs": list({a.program_id for _id, a in enrolled if a.program_id}),
-        },
-    ).all()
+    courses: list[Row] = []
+    for row in _read(_MY_COURSES_STMT, {"user_id": user.id, "year": year}):
+        if not courses or courses[-1].id != row.id:  # the oldest enrolment names the angkatan
+            courses.append(row)
     if not courses:
-        return []
-    by_course: dict[int, list[Row]] = {course.id: [] for course, _at in courses}
-    lessons = db.session.execute(_MY_LESSONS_STMT, {"user_id": user.id, "course_ids": list(by_course)})
-    for row in lessons:
-        by_course[row.course_id].append(row)
+        return [], jp_total(user, year)
+    shapes = course_shapes(courses)
     result = []
-    for course, completed_at in courses:
-        rows = by_course[course.id]
-        angkatan = next(
-            a
-            for _id, a in enrolled
-            if a.course_id == course.id or (course.program_id and a.program_id == course.program_id)
-        )
-        required = [r for r in rows if r.required]
-        done = sum(1 for r in required if r.completed_at)
+    for course in courses:
+        shape = shapes[course.id]
+        done_ids = _ids(course.done_ids)
+        required = [le for le in shape.order if le.required]
+        done = sum(1 for le in required if le.id in done_ids)
         extra_done, extra_total = requirements_progress(user.id, course)
         # The first lesson not done is always in an open module, also in a sequential course:
         # every lesson before it, hence every module before its own, is done.
-        next_row = next((r for r in rows if not r.completed_at), None)
-        viewed = [r for r in rows if r.progress_id is not None]
-        last = max(viewed, key=lambda r: (r.last_viewed_at, r.progress_id)) if viewed else None
+        next_lesson = next((le for le in shape.order if le.id not in done_ids), None)
+        resume = shape.lessons.get(course.resume_id) if course.resume_id is not None else None
+        completed_at = course.completed_at
         result.append(
             MyCourse(
                 course=course,
-                angkatan=angkatan,
+                angkatan=MyAngkatan(course.angkatan_name, course.angkatan_end_date),
                 done=done + extra_done,
                 total=len(required) + extra_total,
                 completed_at=completed_at,
                 jp_year=local_year(completed_at, user.timezone) if completed_at else None,
-                next_lesson=_lesson_ref(next_row) if next_row else None,
-                resume=_lesson_ref(last) if last else None,
+                next_lesson=next_lesson,
+                resume=resume,
             )
         )
-    return result
+    return result, int(courses[0].jp_year_total or 0)
 
 
 # --- angkatan --------------------------------------------------------------------------------

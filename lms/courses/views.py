@@ -8,6 +8,8 @@ direct URL.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -19,12 +21,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms import storage
 from lms.courses import permissions, services
-from lms.courses.forms import CatalogueSearchForm, DoneForm, SelfEnrolForm, options
+from lms.courses.forms import JP_BAND_PAIRS, DoneForm, SelfEnrolForm, read_catalogue_search
 from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
 from lms.database import end_write_intent, write_intent
 from lms.errors import DomainError
@@ -70,35 +74,61 @@ def _send_stored(key: str | None, name: str, mime: str | None, inline: bool = Fa
 @login_required
 def catalogue():
     """Published courses with search and filters (program, JP band, self-enrolment open)."""
-    form = CatalogueSearchForm(request.args)
-    form.program.choices = options(
-        [(None, _("Semua program"))] + [(p.id, p.name) for p in services.all_programs()]
-    )
-    form.validate()
-    stmt = services.catalogue_query(
+    programs = services.program_choices()
+    search, errors = read_catalogue_search(request.args, programs)
+    page = services.catalogue_page(
         current_user,
-        q=form.q.data,
-        program_id=form.program.data,
-        jp_band=form.jp.data,
-        open_only=bool(form.open_only.data),
+        q=search.q,
+        program_id=search.program,
+        jp_band=search.jp,
+        open_only=search.open_only,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PER_PAGE"],
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    info = services.catalogue_info(current_user, page.items)
-    return render_template("courses/catalogue.html", form=form, page=page, info=info)
+    return render_template(
+        "courses/catalogue.html",
+        search=search,
+        errors=errors,
+        programs=programs,
+        jp_bands=JP_BAND_PAIRS,
+        page=page,
+        cards=_cards_html(page.items),
+    )
+
+
+# Rendered catalogue cards by (language, card): a card holds everything it shows (the course's
+# columns, its program's code, its lesson count, and the viewer's two flags, so at most three
+# variants a course), hence an entry never goes stale, and a changed course is a new key.
+# Bounded: emptied when full.
+_CARDS: dict[tuple, Markup] = {}
+CARDS_MAX = 2048
+
+
+def _cards_html(cards: list[services.CatalogueCard]) -> Markup:
+    """The catalogue's cards as HTML, each rendered once per process for its content and
+    language (rendering 25 cards costs more than the rest of the page)."""
+    language = str(get_locale())
+    html = []
+    for card in cards:
+        key = (language, card._replace(total=0))
+        fragment = _CARDS.get(key)
+        if fragment is None:
+            if len(_CARDS) >= CARDS_MAX:
+                _CARDS.clear()
+            # The template escapes what it writes: its output is safe HTML.
+            html_card = render_template("courses/_catalogue_card.html", course=card)
+            fragment = _CARDS[key] = Markup(html_card)  # noqa: S704
+        html.append(fragment)
+    return Markup("").join(html)
 
 
 @bp.get("/belajar")
 @login_required
 def my_learning():
     """The learner's home: their courses with progress, next lesson, resume point and deadline."""
-    cards = services.my_learning(current_user)
     year = services.local_today(current_user.timezone).year
-    return render_template(
-        "courses/my_learning.html",
-        cards=cards,
-        year=year,
-        jp_this_year=services.jp_total(current_user, year),
-    )
+    cards, jp_this_year = services.my_learning_page(current_user, year)
+    return render_template("courses/my_learning.html", cards=cards, year=year, jp_this_year=jp_this_year)
 
 
 # --- a course's page ---------------------------------------------------------------------------
@@ -109,7 +139,10 @@ def my_learning():
 def course(slug: str):
     """The course's page: description, outline with ticks and per-module progress, and either
     the way in (resume, next lesson) or the angkatan that take self-enrolment."""
-    course = _course_or_404(slug)
+    # A plain row (not a Course): the page only reads it, and every visit pays for its loading.
+    course = services.course_page_by_slug(slug, current_user)
+    if course is None or not permissions.can_view_course(current_user, course):
+        abort(404)
     can_access = permissions.can_access_course(current_user, course)
     is_author = permissions.can_author(current_user)
     # Not enrolled yet: the outline still shows the titles (no links), to help decide.
@@ -125,7 +158,58 @@ def course(slug: str):
         is_author=is_author,
         open_angkatan=open_angkatan,
         enrol_form=SelfEnrolForm() if not can_access else None,
+        parts=_outline_parts(course, outline, include_unpublished=is_author),
     )
+
+
+class ModuleParts(NamedTuple):
+    """A module's rendered parts in the course page's outline."""
+
+    head: Markup
+    progress_label: Markup
+    show: Markup
+    download: Markup
+
+
+class OutlineParts(NamedTuple):
+    """The rendered parts of a course's outline that are the same for every learner:
+    ``modules[module_id]``, and ``lessons[lesson_id]`` as (unlinked, linked) HTML."""
+
+    modules: dict[int, ModuleParts]
+    lessons: dict[int, tuple[Markup, Markup]]
+
+
+# Outline parts by (course id, updated_at, with unpublished modules, language): the stamp moves
+# with every change of the course's modules and lessons (lms.courses.models.touch_courses), so
+# an entry never goes stale. Bounded: emptied when full.
+_OUTLINE_PARTS: dict[tuple, OutlineParts] = {}
+OUTLINE_PARTS_MAX = 256
+
+
+def _outline_parts(course, outline: services.Outline, include_unpublished: bool) -> OutlineParts:
+    """The outline's parts common to every learner, rendered once per process for a course
+    version and language (a 100-lesson outline costs more to render than the rest of the page)."""
+    key = (course.id, course.updated_at, include_unpublished, str(get_locale()))
+    parts = _OUTLINE_PARTS.get(key)
+    if parts is not None:
+        return parts
+    template = current_app.jinja_env.get_template("courses/_outline_parts.html")
+    macros = template.make_module({"slug": course.slug})
+    parts = OutlineParts(modules={}, lessons={})
+    for m in outline.modules:
+        module = m.module
+        parts.modules[module.id] = ModuleParts(
+            head=macros.module_head(module),
+            progress_label=macros.module_progress_label(module),
+            show=macros.module_show(module, len(m.lessons)),
+            download=macros.module_download(module),
+        )
+        for ol in m.lessons:
+            parts.lessons[ol.lesson.id] = (macros.lesson(ol.lesson, False), macros.lesson(ol.lesson, True))
+    if len(_OUTLINE_PARTS) >= OUTLINE_PARTS_MAX:
+        _OUTLINE_PARTS.clear()
+    _OUTLINE_PARTS[key] = parts
+    return parts
 
 
 # A course with more lessons than this lists the lessons of one module at a time (the others
@@ -255,7 +339,14 @@ def lesson(slug: str, lesson_id: int):
     transaction and record the visit in a fresh write transaction (:func:`_begin_write`), committed
     before the page renders; when the visit completed the lesson, the outline is read again.
     """
-    lesson = _lesson_or_404(slug, lesson_id)
+    # Plain read-only tuples, not ORM objects (see services.page_lesson); the same rules.
+    lesson = services.page_lesson(lesson_id, current_user)
+    if (
+        lesson is None
+        or lesson.module.course.slug != slug
+        or not permissions.can_view_lesson(current_user, lesson)
+    ):
+        abort(404)
     course = lesson.module.course
     is_author = permissions.can_author(current_user)
     # A learner who may view the lesson is enrolled; an admin may be enrolled too.
@@ -268,10 +359,13 @@ def lesson(slug: str, lesson_id: int):
     if learner and services.view_needs_recording(outline, lesson, now):
         was_done = lesson_state.done
         _begin_write()
-        services.record_view(current_user, lesson, at=now)
+        # The write goes through the ORM objects (one query loads the lesson, module and course).
+        services.record_view(current_user, services.lesson_for_page(lesson.id), at=now)
         _commit_keeping_loaded()
         end_write_intent()
         if lesson.kind == LessonKind.TEXT and not was_done:
+            # Read again, completion included (the course row's copy predates the visit).
+            course = course._replace(viewer_id=None)
             outline = services.course_outline(course, current_user, include_unpublished=is_author)
             module_state, lesson_state = services.lesson_state(outline, lesson)
     previous, following = outline.neighbours(lesson)
@@ -288,7 +382,6 @@ def lesson(slug: str, lesson_id: int):
         following_open=following_open,
         learner=learner,
         embed=services.video_embed(lesson.video_url) if lesson.kind == LessonKind.VIDEO else None,
-        done_form=DoneForm(),
     )
 
 

@@ -7,21 +7,24 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.courses import permissions, services
 from lms.courses.models import (
+    Course,
     CourseCompletion,
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
     JpRecord,
+    Lesson,
     LessonKind,
     LessonProgress,
 )
 from lms.errors import ImportRejected, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.markdown import MarkdownTooLong
+from lms.models_base import utcnow
 from tests.factories import (
     enrol_user,
     make_angkatan,
@@ -335,6 +338,38 @@ def test_my_learning_lists_progress_next_lesson_resume_and_deadline(app):
     assert cards["B"].next_lesson.id == b.modules[0].lessons[0].id and cards["B"].resume is None
 
 
+def test_my_learning_cold_and_warm_names_the_oldest_angkatan_and_skips_withdrawn_ones(app, count_queries):
+    learner = make_user()
+    program = make_program()
+    a = make_course(title="A", program=program, lessons=3)
+    b = make_course(title="B", lessons=2)
+    make_module(b, published=False)
+    make_lesson(b.modules[-1], title="Belum terbit")
+    c = make_course(title="C", lessons=1)
+    enrol_user(learner, make_angkatan(program=program, name="Angkatan Program"))
+    enrol_user(learner, make_angkatan(course=a, name="Angkatan Kursus"))  # newer: not the card's
+    enrol_user(learner, b)
+    enrol_user(learner, c, status="withdrawn")
+    services.mark_lesson_done(learner, a.modules[0].lessons[2])
+    services.record_view(learner, b.modules[0].lessons[0])
+    db.session.commit()
+    cards = services.my_learning(learner)
+    services.clear_course_caches()
+    with count_queries() as cold:
+        assert services.my_learning(learner) == cards
+    with count_queries() as warm:
+        assert services.my_learning(learner) == cards
+    # Both courses' modules and lessons are read in one query when not cached yet.
+    assert len(cold.statements) == len(warm.statements) + 1
+    assert [c.course.title for c in cards] == ["A", "B"]
+    card_a, card_b = cards
+    assert card_a.angkatan.name == "Angkatan Program"
+    assert (card_a.done, card_a.total) == (1, 3) and card_a.next_lesson.id == a.modules[0].lessons[0].id
+    assert card_a.resume.id == a.modules[0].lessons[2].id
+    assert (card_b.done, card_b.total) == (1, 2)  # the unpublished module's lesson does not count
+    assert card_b.next_lesson.id == b.modules[0].lessons[1].id
+
+
 # --- Markdown safety -------------------------------------------------------------------------
 
 
@@ -551,3 +586,97 @@ def test_enrolment_csv_creates_updates_and_swaps_ndh(app):
     db.session.commit()
     assert (result.created, result.updated) == (0, 2)
     assert (by_user[a.id].ndh, by_user[b.id].ndh) == (2, 1)
+
+
+# --- the per-process cache of a course's modules and lessons ---------------------------------
+
+
+def _titles(outline) -> list[tuple[str, list[str]]]:
+    return [(m.module.title, [ol.lesson.title for ol in m.lessons]) for m in outline.modules]
+
+
+def test_a_cached_outline_follows_every_change_of_the_course_content(app, count_queries):
+    learner = make_user()
+    course = make_course(lessons=2)
+    module = course.modules[0]
+    first, second = module.lessons
+    services.clear_course_caches()
+    before = _titles(services.course_outline(course, learner))
+    with count_queries() as warm:
+        assert _titles(services.course_outline(course, learner)) == before
+    with count_queries() as cold:
+        services.clear_course_caches()
+        services.course_outline(course, learner)
+    assert len(cold.statements) == len(warm.statements) + 1  # the modules and lessons: cached
+    version = course.version
+
+    def outline():
+        db.session.commit()
+        return services.course_outline(course, learner)
+
+    services.update_lesson(first, services.LessonData(title="Judul baru"), expected_version=first.version)
+    assert outline().by_lesson[first.id][1].lesson.title == "Judul baru"
+    services.move_lesson(second, -1)
+    assert [ol.lesson.id for ol in outline().modules[0].lessons] == [second.id, first.id]
+    added = services.add_lesson(module, services.LessonData(title="Pelajaran tambahan", body_md="x"))
+    assert outline().order[-1].id == added.id
+    services.delete_lesson(added)
+    assert added.id not in outline().by_lesson
+    hidden = services.add_module(course, "Modul Baru", published=True)
+    make_lesson(hidden, title="Di modul baru")
+    assert _titles(outline())[-1] == ("Modul Baru", ["Di modul baru"])
+    services.set_module_published(hidden, False)
+    assert [t for t, _ in _titles(outline())] == [module.title]
+    assert "Modul Baru" in [t for t, _ in _titles(services.course_outline(course, learner, True))]
+    services.move_module(hidden, -1)
+    assert [t for t, _ in _titles(services.course_outline(course, learner, True))][0] == "Modul Baru"
+    # The stamp leaves the course's edit version alone: an open course form stays valid.
+    db.session.refresh(course)
+    assert course.version == version
+
+
+def test_a_change_made_elsewhere_reaches_a_warm_cache_through_the_course_row(app):
+    """Another process edits a lesson (here: plain SQL, past this session's objects, and the
+    stamp that every change of content writes); this process sees it as soon as it reads the
+    course row again."""
+    learner = make_user()
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    assert services.course_outline(course, learner).by_lesson[lesson.id][1].lesson.title == lesson.title
+    db.session.execute(update(Lesson).where(Lesson.id == lesson.id).values(title="Diubah di proses lain"))
+    db.session.execute(update(Course).where(Course.id == course.id).values(updated_at=utcnow()))
+    db.session.commit()
+    course = services.course_by_slug(course.slug)
+    assert (
+        services.course_outline(course, learner).by_lesson[lesson.id][1].lesson.title
+        == "Diubah di proses lain"
+    )
+
+
+def test_resume_is_the_visible_lesson_viewed_last(app):
+    """ "Continue" points at the lesson opened last among those the learner may see: a lesson of a
+    module unpublished since does not count (the outline and my learning agree)."""
+    learner = make_user()
+    course = make_course(lessons=3, modules=2)
+    enrol_user(learner, course)
+    first, second = course.modules[0].lessons[:2]
+    hidden = course.modules[1].lessons[0]
+    start = utcnow()
+    services.record_view(learner, second, at=start)
+    services.record_view(learner, first, at=start + timedelta(minutes=1))
+    services.record_view(learner, hidden, at=start + timedelta(minutes=2))
+    db.session.commit()
+    outline = services.course_outline(course, learner)
+    assert outline.resume.id == hidden.id
+    assert outline.by_lesson[hidden.id][1].viewed_at == start + timedelta(minutes=2)
+    assert outline.by_lesson[first.id][1].viewed and outline.by_lesson[first.id][1].done
+    assert services.my_learning(learner)[0].resume.id == hidden.id
+    services.set_module_published(course.modules[1], False)
+    db.session.commit()
+    outline = services.course_outline(course, learner)
+    assert outline.resume.id == first.id
+    assert services.view_needs_recording(outline, first, start + timedelta(minutes=3)) is False
+    assert services.view_needs_recording(outline, second, start + timedelta(minutes=3)) is True
+    assert services.my_learning(learner)[0].resume.id == first.id
+    # An admin's preview still sees the unpublished module's lesson as the last one opened.
+    assert services.course_outline(course, learner, include_unpublished=True).resume.id == hidden.id

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select, update
 
 from lms.courses import services
-from lms.courses.models import CourseCompletion, Enrolment, JpRecord, LessonProgress
+from lms.courses.models import CourseCompletion, Enrolment, JpRecord, JpSource, LessonProgress
 from lms.extensions import db
 from lms.models_base import utcnow
 from tests.courses.test_services import PDF, PNG
@@ -382,6 +384,53 @@ def test_catalogue_cards_show_jp_lessons_link_and_enrolment(client, login_as, le
     assert page.count("Anda terdaftar") == 1 and page.count("Pendaftaran mandiri dibuka") == 1
 
 
+def test_catalogue_pages_counts_and_keeps_the_search(client, login_as, learner, app):
+    """The catalogue's own page query: a count of every match, pages that keep the filters, a
+    page past the last still counting the matches, unpublished modules not counted, the
+    program's code and the cover's link on a card."""
+    program = make_program(code="PKP-UJI")
+    for i in range(app.config["PER_PAGE"] + 2):
+        make_course(title=f"Pelayanan {i:02d}", program=program, commit=False)
+    make_course(title="Lain Sendiri", commit=False)
+    db.session.commit()
+    covered = make_course(title="Pelayanan Bersampul", lessons=3, cover_key="abc", cover_mime="image/png")
+    make_module(covered, published=False)
+    make_lesson(covered.modules[-1])
+    login_as(learner)
+    page = _text(client.get(f"/kursus/?q=pelayanan&program={program.id}"))
+    total = app.config["PER_PAGE"] + 2
+    assert f"{total} kursus ditemukan." in page and "Halaman 1 dari 2" in page
+    assert page.count('class="card course-card"') == app.config["PER_PAGE"]
+    assert "PKP-UJI" in page and "Lain Sendiri" not in page
+    assert f'href="/kursus/?q=pelayanan&amp;program={program.id}&amp;page=2" rel="next"' in page
+    page2 = _text(client.get(f"/kursus/?q=pelayanan&program={program.id}&page=2"))
+    assert page2.count('class="card course-card"') == 2 and "Halaman 2 dari 2" in page2
+    # The search form shows what was asked.
+    assert 'value="pelayanan"' in page2 and f'<option selected value="{program.id}">' in page2
+    past = _text(client.get("/kursus/?q=pelayanan&page=9"))
+    assert f"{total + 1} kursus ditemukan." in past and "Belum ada kursus" in past
+    cover = _text(client.get("/kursus/?q=bersampul"))
+    assert f'src="/kursus/{covered.slug}/sampul"' in cover
+    assert "3 pelajaran" in cover  # the unpublished module's lesson is not counted
+    # The count is cached per course version: a change of the course's lessons shows at once.
+    services.set_module_published(covered.modules[-1], True)
+    db.session.commit()
+    assert "4 pelajaran" in _text(client.get("/kursus/?q=bersampul"))
+
+
+def test_catalogue_form_shows_errors_and_drafts_only_to_authors(client, login_as, learner, admin):
+    make_course(title="Kursus Draf", status="draft")
+    login_as(learner)
+    page = _text(client.get("/kursus/?q=" + "x" * 101 + "&jp=salah&open_only=y"))
+    assert 'aria-describedby="q-error" aria-invalid="true" id="q"' in page and 'id="q-error"' in page
+    assert 'aria-describedby="jp-error" aria-invalid="true" id="jp"' in page
+    assert 'checked id="open_only"' in page
+    assert "Kursus Draf" not in _text(client.get("/kursus/"))
+    login_as(admin)
+    page = _text(client.get("/kursus/"))
+    assert "Kursus Draf" in page and '<span class="tag tag-warn">draft</span>' in page
+
+
 def test_self_enrolment_from_the_course_page(client, login_as, learner):
     course = make_course(title="Literasi Digital")
     angkatan = make_angkatan(course=course, enrolment_open=True, name="Kelas Mandiri")
@@ -430,3 +479,104 @@ def test_program_angkatan_gives_the_programs_courses(client, login_as, learner):
     login_as(learner)
     page = _text(client.get("/belajar"))
     assert "Manajemen Kinerja" in page and "PKP Angkatan IX" in page
+
+
+def test_catalogue_cards_follow_each_viewers_language(app, make_app, login_as, tmp_path):
+    """Rendered cards are kept per language: an Indonesian and an English reader of the same
+    course each get their own labels."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    source = Path(__file__).resolve().parents[2] / "lms/translations/en/LC_MESSAGES/messages.po"
+    with source.open("rb") as po, (target / "messages.mo").open("wb") as mo:
+        write_mo(mo, read_po(po))
+    i18n_app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))
+    course = make_course(title="Kursus Dwibahasa", jp=12, lessons=3)
+    make_angkatan(course=course, enrolment_open=True)
+    pages = {}
+    for language in ("id", "en", "id"):
+        client = i18n_app.test_client()
+        login_as(make_user(language=language), on=client)
+        db.session.rollback()  # SQLite: one writer at a time
+        pages.setdefault(language, []).append(_text(client.get("/kursus/")))
+    assert all("12 JP · 3 pelajaran" in p and "Pendaftaran mandiri dibuka" in p for p in pages["id"])
+    assert "3 lesson(s)" in pages["en"][0] and "pelajaran" not in pages["en"][0].split("cards")[1]
+
+
+def test_course_page_outline_follows_edits_and_links_only_for_those_enrolled(client, login_as, learner):
+    """The outline's common parts are rendered once per course version: an edit shows at once,
+    and the same cached parts serve an enrolled learner (links) and a visitor (titles only)."""
+    course = make_course(lessons=2)
+    lesson = course.modules[0].lessons[0]
+    enrol_user(learner, course)
+    login_as(learner)
+    href = f'href="/kursus/{course.slug}/pelajaran/{lesson.id}">{lesson.title}</a>'
+    assert href in _text(client.get(f"/kursus/{course.slug}"))
+    services.update_lesson(
+        lesson, services.LessonData(title="Judul Diperbarui"), expected_version=lesson.version
+    )
+    db.session.commit()
+    page = _text(client.get(f"/kursus/{course.slug}"))
+    assert f'/pelajaran/{lesson.id}">Judul Diperbarui</a>' in page
+    login_as(make_user())
+    visitor = _text(client.get(f"/kursus/{course.slug}"))
+    assert (
+        '<span class="lesson-title">Judul Diperbarui</span>' in visitor
+        and f"/pelajaran/{lesson.id}" not in visitor
+    )
+
+
+def test_lesson_page_links_match_the_routes(app, client, login_as, learner):
+    course = make_course(lessons=3, kinds=("video",))
+    enrol_user(learner, course)
+    login_as(learner)
+    first, middle, last = course.modules[0].lessons
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{middle.id}"))
+    with app.test_request_context():
+        expected = [
+            url_for("courses.course", slug=course.slug),
+            url_for("courses.lesson", slug=course.slug, lesson_id=first.id),
+            url_for("courses.lesson", slug=course.slug, lesson_id=last.id),
+            url_for("courses.mark_done", slug=course.slug, lesson_id=middle.id),
+            url_for("courses.print_lesson", slug=course.slug, lesson_id=middle.id),
+            url_for("courses.download_module", slug=course.slug, module_id=middle.module_id),
+        ]
+    for url in expected:
+        assert f'="{url}"' in page, url
+    assert 'name="csrf_token"' in page.split("/selesai")[1].split("</form>")[0]
+
+
+def test_reading_the_last_lesson_shows_the_completion_on_that_page_and_the_course_page(
+    client, login_as, learner
+):
+    """The pages read the learner's completion with the course's row; the lesson page that
+    completes the course reads it again after recording the visit."""
+    course = make_course(lessons=1, jp=7)
+    enrol_user(learner, course)
+    login_as(learner)
+    lesson = course.modules[0].lessons[0]
+    assert "Kursus selesai" not in _text(client.get(f"/kursus/{course.slug}"))
+    page = _text(client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}"))
+    assert "Kursus selesai." in page and "7 JP telah dicatat" in page
+    assert "Kursus selesai" in _text(client.get(f"/kursus/{course.slug}"))
+    # Another learner, not enrolled, sees neither the content nor someone else's completion.
+    login_as(make_user())
+    other = _text(client.get(f"/kursus/{course.slug}"))
+    assert "Kursus selesai" not in other and f"/pelajaran/{lesson.id}" not in other
+    assert client.get(f"/kursus/{course.slug}/pelajaran/{lesson.id}").status_code == 404
+
+
+def test_my_learning_shows_the_years_jp_with_and_without_courses(client, login_as, learner):
+    year = services.local_today(learner.timezone).year
+    services.credit_jp(learner, JpSource.COURSE, 991, "Pelatihan luar", 12)
+    services.credit_jp(learner, JpSource.COURSE, 992, "Tahun lalu", 30, at=utcnow() - timedelta(days=400))
+    db.session.commit()
+    login_as(learner)
+    assert f"JP Anda tahun {year}: 12 JP." in _text(client.get("/belajar"))
+    course = make_course(jp=5, lessons=1)
+    enrol_user(learner, course)
+    client.get(f"/kursus/{course.slug}/pelajaran/{course.modules[0].lessons[0].id}")  # completes it
+    page = _text(client.get("/belajar"))
+    assert f"JP Anda tahun {year}: 17 JP." in page and course.title in page

@@ -20,6 +20,7 @@ from lms.courses.models import (
     Module,
     Program,
     ProgramKind,
+    touch_courses,
 )
 from lms.extensions import db
 from lms.markdown import render_markdown
@@ -207,6 +208,7 @@ def bulk_lessons(module: Module, count: int, kind: str = "text", commit: bool = 
             for i in range(count)
         ],
     )
+    touch_courses(db.session, [module.course_id])  # a bulk INSERT flushes nothing: stamp the outline
     db.session.expire(module, ["lessons"])
     _done(commit)
 
