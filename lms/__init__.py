@@ -77,7 +77,11 @@ def _init_extensions(app: Flask) -> None:
     database.register(app)  # before db.init_app: its teardown must run after the session's
     db.init_app(app)
     with app.app_context():
-        database.configure_engine(db.engine, writer_gate=app.config["SQLITE_WRITER_GATE"])
+        database.configure_engine(
+            db.engine,
+            writer_gate=app.config["SQLITE_WRITER_GATE"],
+            ping_idle_seconds=app.config["PG_PING_IDLE_SECONDS"],
+        )
     migrate.init_app(
         app,
         db,

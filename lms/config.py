@@ -63,6 +63,8 @@ def build_config(overrides: dict | None = None, environ: dict | None = None) -> 
         # SQLite writers queue at a file lock next to the database (lms/database.py); turn it
         # off only where flock does not work (a network filesystem).
         "SQLITE_WRITER_GATE": env.get("LMS_SQLITE_WRITER_GATE", "1") not in ("0", "false", "no"),
+        # PostgreSQL: a pooled connection idle longer than this is checked before use (lms.database).
+        "PG_PING_IDLE_SECONDS": float(env.get("LMS_PG_PING_IDLE_SECONDS", "10")),
         # Uploads live outside static/, under random names, served only through views.
         "UPLOAD_FOLDER": env.get("LMS_UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
@@ -127,18 +129,19 @@ def _tune_engine(cfg: dict, env) -> None:
     """Per-database engine options.
 
     SQLite: no pre-ping (a file does not drop connections; the ping is a round trip per request).
-    PostgreSQL: keep pre-ping (a restarted server is noticed before a request fails) and ask for
-    custom plans: psycopg prepares a statement after five runs, and PostgreSQL may then switch to
-    a generic plan that ignores the values (one angkatan of 490 against one of 20); measured on
-    the angkatan dashboard: 300 ms with the generic plan, 20 ms with custom ones. Planning each
-    run is what an unprepared statement costs anyway. ``LMS_PG_OPTIONS`` replaces the options
-    (empty for a pooler that refuses startup options).
+    PostgreSQL: no pre-ping on every checkout either: a connection idle longer than
+    ``LMS_PG_PING_IDLE_SECONDS`` is checked instead (``lms.database``), and one that fails in use
+    answers 503 and is replaced. It asks for custom plans: psycopg prepares a statement after five
+    runs, and PostgreSQL may then switch to a generic plan that ignores the values (one angkatan
+    of 490 against one of 20); measured on the angkatan dashboard: 300 ms with the generic plan,
+    20 ms with custom ones. Planning each run is what an unprepared statement costs anyway.
+    ``LMS_PG_OPTIONS`` replaces the options (empty for a pooler that refuses startup options).
     """
     options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     uri = str(cfg.get("SQLALCHEMY_DATABASE_URI", ""))
-    if uri.startswith("sqlite"):
+    if uri.startswith(("sqlite", "postgresql")):
         options["pool_pre_ping"] = False
-    elif uri.startswith("postgresql"):
+    if uri.startswith("postgresql"):
         pg_options = env.get("LMS_PG_OPTIONS", "-c plan_cache_mode=force_custom_plan")
         if pg_options:
             connect_args = dict(options.get("connect_args") or {})

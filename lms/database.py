@@ -1,4 +1,4 @@
-"""Database engine tuning: SQLite as a real database, PostgreSQL with pre-ping.
+"""Database engine tuning: SQLite as a real database, PostgreSQL pinged when idle.
 
 SQLite gets WAL, foreign keys, a busy timeout, and write transactions that begin with
 ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe). With SQLite's default deferred
@@ -21,6 +21,12 @@ polled every millisecond: a request (or a CLI command, the worker) takes it befo
 ``BEGIN IMMEDIATE`` and releases it when the transaction ends (commit, rollback, the connection's
 return to the pool, or at the end of the app context at the latest). Requests that only read
 never touch it. It is a per-machine lock, like SQLite's own; PostgreSQL needs none of this.
+
+PostgreSQL connections are checked before use only when they sat idle in the pool longer than
+``LMS_PG_PING_IDLE_SECONDS`` (:func:`_ping_when_idle`), not on every checkout (SQLAlchemy's
+``pool_pre_ping``, a round trip on every request). A connection in steady use needs no check: if
+the server went away meanwhile, the statement fails, the request answers 503 (``lms.errors``),
+SQLAlchemy drops the pool's connections, and the next request connects afresh.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from lms.models_base import UTCDateTime
@@ -137,10 +143,15 @@ event.listen(Session, "after_commit", _release_gate)
 event.listen(Session, "after_rollback", _release_gate)
 
 
-def configure_engine(engine: Engine, writer_gate: bool = True) -> None:
+def configure_engine(
+    engine: Engine, writer_gate: bool = True, ping_idle_seconds: float | None = None
+) -> None:
     """Attach dialect-specific connection settings to ``engine`` (``writer_gate``: queue SQLite
-    writers at the file lock; off where ``flock`` does not work, e.g. a network filesystem)."""
+    writers at the file lock; off where ``flock`` does not work, e.g. a network filesystem;
+    ``ping_idle_seconds``: check a PostgreSQL connection idle longer than this before use)."""
     if engine.dialect.name != "sqlite":
+        if ping_idle_seconds is not None:
+            _ping_when_idle(engine, ping_idle_seconds)
         return
     gate = _gate_for(engine) if writer_gate else None
     event.listen(engine.pool, "checkin", _release_gate)
@@ -164,6 +175,26 @@ def configure_engine(engine: Engine, writer_gate: bool = True) -> None:
         if gate is not None and has_app_context() and "_sqlite_writer_gate" not in g:
             g._sqlite_writer_gate = gate.acquire()
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a round trip before use when it sat idle longer than
+    ``idle_seconds`` (SQLAlchemy's documented pessimistic-disconnect recipe, limited to idle
+    connections): a dead one is replaced before the request uses it."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["pelita_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _check_if_idle(dbapi_connection, record, _proxy):
+        since = record.info.get("pelita_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # fresh, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("idle connection is gone; the pool connects again") from exc
 
 
 def optimize(session, full: bool = False) -> str:

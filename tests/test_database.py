@@ -9,12 +9,12 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from lms import worker
 from lms.accounts.models import Instansi
-from lms.database import WriterGate, _wants_immediate, optimize
+from lms.database import WriterGate, _wants_immediate, configure_engine, optimize
 from lms.extensions import db
 from tests.factories import make_user
 
@@ -141,3 +141,40 @@ def test_optimize_gives_the_planner_statistics(app):
     results = worker.run_jobs(app, [j for j in worker.JOBS if j.name == "optimize-database"])
     expected = "PRAGMA optimize" if db.engine.dialect.name == "sqlite" else "nothing (autovacuum)"
     assert results == {"optimize-database": expected}
+
+
+def test_postgresql_idle_connection_is_checked_and_replaced(app):
+    """A pooled PostgreSQL connection idle longer than the limit is pinged before use: one whose
+    server process is gone is replaced, and the request never sees it. A connection in steady
+    use is not pinged (no round trip per request)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the idle ping is PostgreSQL's")
+
+    def backend_pid(engine):
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+    def terminate(pid):
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            conn.commit()
+        time.sleep(0.2)
+
+    url = db.engine.url
+    pinged = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    configure_engine(pinged, ping_idle_seconds=0)  # every checkout of a used connection: idle
+    unpinged = create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    configure_engine(unpinged, ping_idle_seconds=3600)
+    try:
+        old = backend_pid(pinged)
+        terminate(old)
+        new = backend_pid(pinged)  # no error: replaced before use
+        assert new != old
+        old = backend_pid(unpinged)
+        terminate(old)
+        with pytest.raises(OperationalError):  # not idle long enough: not checked
+            backend_pid(unpinged)
+        assert backend_pid(unpinged) != old  # the failure dropped it; the next one connects
+    finally:
+        pinged.dispose()
+        unpinged.dispose()

@@ -40,8 +40,9 @@ def test_postgres_url_gets_psycopg_driver(tmp_path):
 
 
 def test_database_is_tuned_for_its_dialect(app):
-    """SQLite: WAL, foreign keys, busy timeout, no pre-ping. PostgreSQL: psycopg 3 with
-    pool_pre_ping and custom plans for prepared statements."""
+    """SQLite: WAL, foreign keys, busy timeout, no pre-ping. PostgreSQL: psycopg 3, idle
+    connections pinged instead of every checkout (tests/test_database.py), and custom plans for
+    prepared statements."""
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -50,7 +51,7 @@ def test_database_is_tuned_for_its_dialect(app):
     else:
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
-        assert db.engine.pool._pre_ping is True
+        assert db.engine.pool._pre_ping is False
         assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
 
 
