@@ -59,7 +59,9 @@ from lms.courses.models import (
 from lms.errors import DomainError, ImportRejected, LineError, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.markdown import render_markdown
+from lms.memo import remember
 from lms.models_base import utcnow
+from lms.pagination import PagerNavigation
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 COVER_MAX_BYTES = 2 * 1024 * 1024
@@ -846,7 +848,7 @@ def _lesson_counts(rows) -> dict[int, int]:
 
 
 @dataclass
-class CataloguePage:
+class CataloguePage(PagerNavigation):
     """A page of the catalogue (``items``: :class:`CatalogueCard`). Has the attributes of
     Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
 
@@ -858,22 +860,6 @@ class CataloguePage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.page > 1 else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
 
 def catalogue_page(
@@ -1286,10 +1272,7 @@ def _store_shape(key: tuple, rows) -> CourseShape:
         required=tuple(frozenset(le.id for le in items if le.required) for _module, items in modules),
         lessons={lesson.id: lesson for lesson in order},
     )
-    while len(_SHAPES) >= SHAPES_MAX:
-        _SHAPES.pop(next(iter(_SHAPES)), None)
-    _SHAPES[key] = shape
-    return shape
+    return remember(_SHAPES, key, shape, SHAPES_MAX)
 
 
 def course_shapes(courses) -> dict[int, CourseShape]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.errors import DomainError, StaleEdit
 from lms.extensions import db
+from lms.memo import remember
 from lms.models_base import utcnow
 from lms.projects import permissions, services
 from lms.projects.forms import (
@@ -129,12 +130,7 @@ def _filter_form(summary: services.QueueSummary, angkatan, stage, state):
         filters = _queue_filters(summary)
         html = get_template_attribute("reviews/_queue.html", "filter_form")(filters)
         if not any(f.errors for f in filters):
-            while len(cache) >= FILTER_FORM_CACHE_SIZE:
-                try:  # the oldest entry; another thread may have evicted it already
-                    del cache[next(iter(cache))]
-                except (KeyError, StopIteration, RuntimeError):
-                    break
-            cache[key] = html
+            remember(cache, key, html, FILTER_FORM_CACHE_SIZE)
     return html
 
 

@@ -31,6 +31,7 @@ from lms.extensions import db
 from lms.markdown import render_markdown
 from lms.models_base import utcnow
 from lms.notifications import services as notifications
+from lms.pagination import PagerNavigation
 from lms.projects import permissions
 from lms.projects.models import (
     TRANSITIONS,
@@ -1043,7 +1044,7 @@ class QueueItem:
 
 
 @dataclass
-class QueuePage:
+class QueuePage(PagerNavigation):
     """One page of the queue; the attributes the ``pager`` macro reads, like Flask-SQLAlchemy's
     Pagination."""
 
@@ -1055,22 +1056,6 @@ class QueuePage:
     @property
     def pages(self) -> int:
         return -(-self.total // self.per_page) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
     def __iter__(self):
         return iter(self.items)

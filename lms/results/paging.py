@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
+from lms.pagination import PagerNavigation
+
 
 @dataclass
-class RowsPage:
+class RowsPage(PagerNavigation):
     """One page of ``rows``: ``items``, ``page``, ``pages``, ``total`` and prev/next helpers.
 
     With ``total_rows`` set, ``rows`` already is this page's window (fetched with LIMIT/OFFSET
@@ -41,19 +43,3 @@ class RowsPage:
     def first(self) -> int:
         """1-based index of the first item on this page (0 when empty)."""
         return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None

@@ -29,6 +29,7 @@ from lms.courses.models import Angkatan, Course, CourseCompletion
 from lms.database import writes
 from lms.errors import DomainError
 from lms.extensions import db, limiter
+from lms.memo import remember
 from lms.results import permissions, services
 from lms.results.forms import (
     ConfirmForm,
@@ -112,12 +113,7 @@ def dashboard_sections(
             data = services.snapshots.render_panel(panel, subject, snap, preview)
             html = macro(panel, data, preview, *urls(panel.key))
             if key is not None:
-                while len(cache) >= SECTION_CACHE_SIZE:
-                    try:  # the oldest entry; another thread may have evicted it already
-                        del cache[next(iter(cache))]
-                    except (KeyError, StopIteration, RuntimeError):
-                        break
-                cache[key] = html
+                remember(cache, key, html, SECTION_CACHE_SIZE)
         sections.append(html)
     return sections
 
