@@ -113,6 +113,8 @@ def test_offline_answers_are_kept_and_sent_when_back_online(exam, page):
     radio = box.locator("input[type=radio]").first
     radio.check()
     banner.wait_for(state="visible")
+    # The banner and the status line are updated one after the other: wait for the status.
+    box.locator(".save-status").filter(has_text="Belum terkirim").wait_for(timeout=5000)
     assert "Belum terkirim" in box.locator(".save-status").inner_text()
     stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('pelita-quiz-'))")
     assert stored, "the unsent answer is kept in the browser"
