@@ -76,6 +76,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     database.register(app)  # before db.init_app: its teardown must run after the session's
     db.init_app(app)
+    database.register_after_session(app)  # commits read-only transactions before the close
     with app.app_context():
         database.configure_engine(
             db.engine,

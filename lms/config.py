@@ -131,20 +131,33 @@ def _tune_engine(cfg: dict, env) -> None:
     SQLite: no pre-ping (a file does not drop connections; the ping is a round trip per request).
     PostgreSQL: no pre-ping on every checkout either: a connection idle longer than
     ``LMS_PG_PING_IDLE_SECONDS`` is checked instead (``lms.database``), and one that fails in use
-    answers 503 and is replaced. It asks for custom plans: psycopg prepares a statement after five
-    runs, and PostgreSQL may then switch to a generic plan that ignores the values (one angkatan
-    of 490 against one of 20); measured on the angkatan dashboard: 300 ms with the generic plan,
-    20 ms with custom ones. Planning each run is what an unprepared statement costs anyway.
-    ``LMS_PG_OPTIONS`` replaces the options (empty for a pooler that refuses startup options).
+    answers 503 and is replaced. psycopg prepares a statement after ``LMS_PG_PREPARE_THRESHOLD``
+    runs on a connection (5; ``off`` for a pooler that cannot keep prepared statements), and
+    PostgreSQL then plans it once (its ``plan_cache_mode=auto``) instead of on every run: planning
+    was most of the server's work per page. Statements whose best plan depends on the values (the
+    angkatan dashboard's aggregates: one angkatan of 490 against one of 20) carry them as literals
+    (``results.services.dashboards._inline``). ``LMS_PG_OPTIONS`` passes startup options, e.g.
+    ``-c plan_cache_mode=force_custom_plan`` to plan every run again.
     """
     options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     uri = str(cfg.get("SQLALCHEMY_DATABASE_URI", ""))
     if uri.startswith(("sqlite", "postgresql")):
         options["pool_pre_ping"] = False
     if uri.startswith("postgresql"):
-        pg_options = env.get("LMS_PG_OPTIONS", "-c plan_cache_mode=force_custom_plan")
+        connect_args = dict(options.get("connect_args") or {})
+        pg_options = env.get("LMS_PG_OPTIONS", "")
         if pg_options:
-            connect_args = dict(options.get("connect_args") or {})
             connect_args.setdefault("options", pg_options)
+        threshold = env.get("LMS_PG_PREPARE_THRESHOLD", "5").strip().lower()
+        if threshold in ("off", "none", "0", "false", "no"):
+            connect_args.setdefault("prepare_threshold", None)
+        else:
+            try:
+                connect_args.setdefault("prepare_threshold", max(1, int(threshold)))
+            except ValueError:
+                raise ConfigError(
+                    f"LMS_PG_PREPARE_THRESHOLD harus bilangan bulat atau 'off', bukan {threshold!r}."
+                ) from None
+        if connect_args:
             options["connect_args"] = connect_args
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options

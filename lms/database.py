@@ -27,6 +27,14 @@ PostgreSQL connections are checked before use only when they sat idle in the poo
 ``pool_pre_ping``, a round trip on every request). A connection in steady use needs no check: if
 the server went away meanwhile, the statement fails, the request answers 503 (``lms.errors``),
 SQLAlchemy drops the pool's connections, and the next request connects afresh.
+
+PostgreSQL statements are prepared by psycopg after their fifth run on a connection
+(``prepare_threshold``), and PostgreSQL then plans them once instead of on every run. psycopg
+forgets its prepared statements on every ``ROLLBACK``, and a request's transaction ends with one
+when the session closes, so nothing would ever be prepared: a request whose transaction only read
+therefore ends with ``COMMIT`` instead (:func:`_commit_clean_reads`, the same outcome for a
+transaction that changed nothing). A transaction that wrote anything, failed, or holds unflushed
+changes is rolled back as before.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
+from lms.extensions import db
 from lms.models_base import UTCDateTime
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -136,6 +145,12 @@ def register(app: Flask) -> None:
     app.teardown_appcontext(_release_gate)
 
 
+def register_after_session(app: Flask) -> None:
+    """Request hooks that must run before Flask-SQLAlchemy closes the session (teardown
+    functions run in reverse order): call after ``db.init_app``."""
+    app.teardown_appcontext(_commit_clean_reads)
+
+
 # A transaction's end, whichever way it ends, opens the gate for the next writer: the session's
 # commit or rollback, a connection going back to the pool (a session closed without either),
 # and at the latest the end of the app context.
@@ -152,6 +167,8 @@ def configure_engine(
     if engine.dialect.name != "sqlite":
         if ping_idle_seconds is not None:
             _ping_when_idle(engine, ping_idle_seconds)
+        if engine.dialect.name == "postgresql":
+            _track_writes(engine)
         return
     gate = _gate_for(engine) if writer_gate else None
     event.listen(engine.pool, "checkin", _release_gate)
@@ -195,6 +212,76 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("idle connection is gone; the pool connects again") from exc
+
+
+_READ_PREFIXES = ("SELECT", "SHOW", "select", "show")
+_WROTE = "pelita_wrote"
+_CONNECTION = "pelita_connection"
+
+
+def _track_writes(engine: Engine) -> None:
+    """Mark a connection's transaction as written to when it runs anything but a read (a
+    compiled SELECT, or statement text starting with SELECT/SHOW), opens a savepoint, or fails."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _parameters, context, _executemany):
+        if _WROTE in conn.info:
+            return
+        compiled = context.compiled if context is not None else None
+        if compiled is not None and compiled.statement.is_select:
+            return
+        if not statement.lstrip().startswith(_READ_PREFIXES):
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context):
+        conn = context.connection
+        if conn is not None and not context.is_disconnect and not conn.invalidated:
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "savepoint")
+    def _savepoint(conn, _name):
+        conn.info[_WROTE] = True
+
+    def _clear(conn):
+        if not conn.invalidated:
+            conn.info.pop(_WROTE, None)
+
+    event.listen(engine, "begin", _clear)
+    event.listen(engine, "commit", _clear)
+    event.listen(engine, "rollback", _clear)
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session, _transaction, connection):
+    session.info[_CONNECTION] = connection
+
+
+def _commit_clean_reads(exc: BaseException | None) -> None:
+    """End of a request on PostgreSQL: commit the session's transaction when it only read (see
+    the module docstring: a ROLLBACK would throw away psycopg's prepared statements). Runs before
+    Flask-SQLAlchemy closes the session, which rolls back whatever is left: a transaction that
+    wrote, failed or holds unflushed changes."""
+    if exc is not None or "sqlalchemy" not in current_app.extensions:
+        return
+    session = db.session()
+    connection = session.info.get(_CONNECTION)
+    if (
+        connection is None
+        or connection.closed
+        or connection.dialect.name != "postgresql"
+        or connection.info.get(_WROTE)
+        or not connection.in_transaction()
+        or not session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
+        return
+    try:
+        session.commit()
+    except Exception:  # pragma: no cover - the close that follows rolls back
+        session.rollback()
 
 
 def optimize(session, full: bool = False) -> str:

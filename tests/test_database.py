@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from lms import worker
@@ -178,3 +178,82 @@ def test_postgresql_idle_connection_is_checked_and_replaced(app):
     finally:
         pinged.dispose()
         unpinged.dispose()
+
+
+def _ending_app(make_app):
+    """An app with routes that read, write without committing, or leave unflushed changes, and a
+    log of how each request's transaction ended."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    endings: list[str] = []
+
+    @app.get("/_t/read")
+    def read():
+        return str(len(db.session.scalars(select(Instansi.id)).all()))
+
+    @app.get("/_t/flushed")
+    def flushed():
+        db.session.add(Instansi(name="Flushed", code="F1"))
+        db.session.flush()
+        return "ok"
+
+    @app.get("/_t/text-write")
+    def text_write():
+        db.session.execute(text("UPDATE instansi SET name = 'Changed'"))
+        return "ok"
+
+    @app.get("/_t/pending")
+    def pending():
+        db.session.scalars(select(Instansi.id)).all()
+        db.session.add(Instansi(name="Pending", code="P1"))
+        return "ok"
+
+    @app.get("/_t/savepoint")
+    def savepoint():
+        with db.session.begin_nested():
+            db.session.scalars(select(Instansi.id)).all()
+        return "ok"
+
+    with app.app_context():
+        db.session.add(Instansi(name="Kept", code="K1"))
+        db.session.commit()
+        event.listen(db.engine, "commit", lambda conn: endings.append("commit"))
+        event.listen(db.engine, "rollback", lambda conn: endings.append("rollback"))
+    return app, endings
+
+
+def test_requests_keep_nothing_they_did_not_commit(make_app):
+    """Whatever a request's transaction did without committing is gone afterwards, on either
+    database: a flushed insert, a raw UPDATE, an unflushed change, a savepoint."""
+    app, _ = _ending_app(make_app)
+    client = app.test_client()
+    for path in ("/_t/read", "/_t/flushed", "/_t/text-write", "/_t/pending", "/_t/savepoint"):
+        assert client.get(path).status_code == 200
+    with app.app_context():
+        assert [(i.name, i.code) for i in db.session.scalars(select(Instansi))] == [("Kept", "K1")]
+
+
+def test_postgresql_read_only_requests_commit_and_keep_prepared_statements(make_app):
+    """On PostgreSQL a request whose transaction only read ends with COMMIT, so psycopg keeps the
+    statements it prepared (a ROLLBACK makes it forget them all); one that wrote, left changes
+    unflushed or opened a savepoint ends with ROLLBACK."""
+    app, endings = _ending_app(make_app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("prepared statements are PostgreSQL's")
+    client = app.test_client()
+    expected = {
+        "/_t/read": "commit",
+        "/_t/flushed": "rollback",
+        "/_t/text-write": "rollback",
+        "/_t/pending": "rollback",
+        "/_t/savepoint": "rollback",
+    }
+    for path, ending in expected.items():
+        endings.clear()
+        assert client.get(path).status_code == 200
+        assert endings == [ending], path
+    for _ in range(6):
+        client.get("/_t/read")
+    with app.app_context():
+        conn = db.session.connection()  # the pool's only connection, the requests' one
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+        assert any("FROM instansi" in statement for statement in prepared)

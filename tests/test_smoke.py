@@ -39,10 +39,26 @@ def test_postgres_url_gets_psycopg_driver(tmp_path):
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@h/db"
 
 
+def test_postgresql_prepare_threshold_and_options_come_from_the_environment(tmp_path):
+    def connect_args(**env):
+        cfg = build_config(
+            {"INSTANCE_PATH": str(tmp_path)}, environ={"DATABASE_URL": "postgres://u:p@h/db", **env}
+        )
+        return cfg["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+
+    assert connect_args() == {"prepare_threshold": 5}
+    assert connect_args(LMS_PG_PREPARE_THRESHOLD="off") == {"prepare_threshold": None}
+    assert connect_args(
+        LMS_PG_PREPARE_THRESHOLD="2", LMS_PG_OPTIONS="-c plan_cache_mode=force_custom_plan"
+    ) == {"prepare_threshold": 2, "options": "-c plan_cache_mode=force_custom_plan"}
+    with pytest.raises(ConfigError, match="LMS_PG_PREPARE_THRESHOLD"):
+        connect_args(LMS_PG_PREPARE_THRESHOLD="lima")
+
+
 def test_database_is_tuned_for_its_dialect(app):
     """SQLite: WAL, foreign keys, busy timeout, no pre-ping. PostgreSQL: psycopg 3, idle
-    connections pinged instead of every checkout (tests/test_database.py), and custom plans for
-    prepared statements."""
+    connections pinged instead of every checkout, statements prepared after five runs
+    (tests/test_database.py)."""
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -52,7 +68,8 @@ def test_database_is_tuned_for_its_dialect(app):
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert db.engine.pool._pre_ping is False
-        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        conn = db.session.connection().connection.dbapi_connection
+        assert conn.prepare_threshold == 5  # plans kept: tests/test_database.py
 
 
 def test_security_headers(client):
