@@ -1,10 +1,11 @@
-"""Small helpers shared by every feature's models: UTC timestamps and a timezone-aware column."""
+"""Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column, and
+constants written into a statement's text."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, bindparam
 from sqlalchemy.types import TypeDecorator
 
 
@@ -49,3 +50,13 @@ def str_enum(enum_cls, name: str, length: int = 30):
         create_constraint=True,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+def inline(value, type_=None, expanding: bool = False):
+    """``value`` (a list for ``IN``, with ``expanding``) written into the statement's text rather
+    than sent as a parameter. For constants (states, roles) in hot statements: PostgreSQL cannot
+    see a parameter's value in the generic plan it caches for a prepared statement, so it
+    estimates such a condition blindly, and a statement it cannot estimate keeps being planned on
+    every run. Also for values whose best plan differs (one angkatan of 490 against one of 20):
+    each value then gets its own statement and plan."""
+    return bindparam(None, value, type_=type_, expanding=expanding, literal_execute=True)

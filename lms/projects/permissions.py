@@ -16,6 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from lms.accounts.models import Role, User
 from lms.courses.models import Enrolment
 from lms.extensions import db
+from lms.models_base import inline
 from lms.projects.models import (
     WAITING_STATES,
     Consultation,
@@ -195,6 +196,12 @@ def can_use_review_queue(user: User | None) -> bool:
 # --- the same rules as queries, for list pages -----------------------------------------------
 
 
+def is_waiting():
+    """The submission waits for a decision (the states as constants in the statement's text, see
+    ``lms.models_base.inline``)."""
+    return StageSubmission.state.in_(inline(list(WAITING_STATES), expanding=True))
+
+
 def _approved_by(role: str):
     """The current version of the submission was already approved in ``role``."""
     return exists(
@@ -202,8 +209,8 @@ def _approved_by(role: str):
         .join(SubmissionVersion, SubmissionVersion.id == Review.version_id)
         .where(
             Review.submission_id == StageSubmission.id,
-            Review.role == role,
-            Review.decision == Decision.APPROVE,
+            Review.role == inline(role),
+            Review.decision == inline(Decision.APPROVE),
             SubmissionVersion.number == StageSubmission.current_version_no,
         )
     )
@@ -237,7 +244,7 @@ def _waiting_submissions(by_relation: bool = True):
     """Waiting submissions with their project, enrolment and stage joined (the queue's FROM),
     with the columns a queue page shows or filters on.
     ``by_relation``: the caller narrows by a reviewer relation, the query should start there."""
-    waiting = StageSubmission.state.in_(WAITING_STATES)
+    waiting = is_waiting()
     return (
         select(
             StageSubmission.id,
@@ -316,7 +323,7 @@ def review_queue(user: User):
         .join(StageTemplate, StageTemplate.id == StageSubmission.stage_id)
     )
     if is_admin(user):
-        return stmt.where(StageSubmission.state.in_(WAITING_STATES))
+        return stmt.where(is_waiting())
     queue = review_queue_rows(user).subquery()
     return stmt.where(StageSubmission.id.in_(select(queue.c.id))).params(queue_params(user))
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, String, bindparam, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -1180,7 +1180,7 @@ def _queue_overview_statement(by_angkatan: bool, by_stage: bool, by_state: bool)
     queue = permissions.queue_statement(False).cte("review_queue")
     rows = (
         select(
-            literal(1, Integer).label("kind"),
+            literal_column("1", Integer).label("kind"),
             queue.c.id,
             queue.c.state,
             queue.c.current_version_no,
@@ -1198,7 +1198,7 @@ def _queue_overview_statement(by_angkatan: bool, by_stage: bool, by_state: bool)
     rows = _filtered_page(rows, queue, by_angkatan, by_stage, by_state).subquery("page_rows")
     groups = (
         select(
-            literal(0, Integer),
+            literal_column("0", Integer),
             cast(null(), Integer),
             queue.c.state,
             cast(null(), Integer),
@@ -1230,7 +1230,7 @@ def _queue_count_statement(admin: bool):
     if admin:
         # Every waiting submission: the joins of the queue add nothing to a count (its foreign
         # keys are NOT NULL and enforced) and cost 3 ms on PostgreSQL on every admin page.
-        return select(func.count()).where(StageSubmission.state.in_(WAITING_STATES))
+        return select(func.count()).where(permissions.is_waiting())
     return select(func.count()).select_from(permissions.queue_statement(admin).subquery())
 
 
