@@ -262,13 +262,14 @@ def _commit_clean_reads(exc: BaseException | None) -> None:
     the module docstring: a ROLLBACK would throw away psycopg's prepared statements). Runs before
     Flask-SQLAlchemy closes the session, which rolls back whatever is left: a transaction that
     wrote, failed or holds unflushed changes."""
-    if exc is not None or "sqlalchemy" not in current_app.extensions:
+    if exc is not None or "sqlalchemy" not in current_app.extensions or not db.session.registry.has():
         return
     session = db.session()
     connection = session.info.get(_CONNECTION)
     if (
         connection is None
         or connection.closed
+        or connection.invalidated
         or connection.dialect.name != "postgresql"
         or connection.info.get(_WROTE)
         or not connection.in_transaction()
