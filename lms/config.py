@@ -136,7 +136,7 @@ def _tune_engine(cfg: dict, env) -> None:
     PostgreSQL then plans it once (its ``plan_cache_mode=auto``) instead of on every run: planning
     was most of the server's work per page. Statements whose best plan depends on the values (the
     angkatan dashboard's aggregates: one angkatan of 490 against one of 20) carry them as literals
-    (``results.services.dashboards._inline``). ``LMS_PG_OPTIONS`` passes startup options, e.g.
+    (``lms.models_base.inline``). ``LMS_PG_OPTIONS`` passes startup options, e.g.
     ``-c plan_cache_mode=force_custom_plan`` to plan every run again.
     """
     options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})

@@ -1693,7 +1693,7 @@ def _waiting_submissions(angkatan_id: int | None = None, older_than: datetime | 
         select(StageSubmission)
         .join(Project, Project.id == StageSubmission.project_id)
         .join(Enrolment, Enrolment.id == Project.enrolment_id)
-        .where(StageSubmission.state.in_(WAITING_STATES))
+        .where(permissions.is_waiting())
         .options(
             joinedload(StageSubmission.stage),
             joinedload(StageSubmission.project).joinedload(Project.enrolment).joinedload(Enrolment.user),
