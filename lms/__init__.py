@@ -33,7 +33,7 @@ from lms.quizzes import results_sources as quiz_results_sources
 from lms.quizzes import services as quiz_services
 from lms.quizzes.admin_views import bp as quiz_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
-from lms.results.admin_views import bp as results_admin_bp
+from lms.results.admin import bp as results_admin_bp
 from lms.results.views import bp as results_bp
 
 __all__ = ["create_app"]

@@ -3,23 +3,18 @@ Saya", the satisfaction survey, and the pimpinan's staff dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,7 +24,6 @@ from lms.courses.models import Angkatan, Course, CourseCompletion
 from lms.database import writes
 from lms.errors import DomainError
 from lms.extensions import db, limiter
-from lms.memo import remember
 from lms.results import permissions, services
 from lms.results.forms import (
     ConfirmForm,
@@ -39,83 +33,24 @@ from lms.results.forms import (
     VerifyForm,
 )
 from lms.results.models import Certificate, CertificateStatus, ExternalStatus, ExternalTraining
-from lms.results.paging import RowsPage
 from lms.results.services import dashboards
+from lms.results.view_helpers import (
+    PANEL_PREVIEW_ROWS,
+    base_url,
+    confirm_page,
+    csv_response,
+    current_snapshot,
+    dashboard_sections,
+    form_status,
+    int_or_none,
+    panel_csv,
+    panel_page,
+    run_service,
+)
 
 bp = Blueprint("results", __name__)
 
-PANEL_PREVIEW_ROWS = 15
-PANEL_PAGE_ROWS = 50
 VERIFY_LIMIT = "30 per minute"
-# Rendered dashboard panels kept per app (so per process); a few KB each.
-SECTION_CACHE_SIZE = 256
-
-
-def base_url() -> str:
-    """Where verify links point: PUBLIC_BASE_URL when set, else this request's host."""
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def csv_response(data: bytes, filename: str) -> Response:
-    """A CSV download."""
-    return Response(
-        data,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def dashboard_sections(
-    scope: str,
-    subject,
-    snap: services.snapshots.Snapshot,
-    preview: int,
-    url_args: tuple,
-    urls: Callable[[str], tuple[str, str]],
-) -> list:
-    """Each panel of a dashboard rendered as HTML (``results/_macros.html``'s ``panel_section``).
-
-    A stored panel's HTML depends only on the snapshot, the language and the page's arguments,
-    so it is rendered once per process and then reused, keyed by the snapshot's scope and
-    ``computed_at`` (read from the database: another process's newer snapshot is a new key),
-    the language, year, time zone, preview size, the panel and ``url_args`` (what its links are
-    built from). Permissions and the "Data per"/"Perbarui sekarang" part are not in it; panels
-    without a stored payload are computed and rendered on every view. ``urls(key)`` gives a
-    panel's CSV and "Lihat semua" links (only called when the panel is rendered)."""
-    cache = current_app.extensions.setdefault("results_dashboard_sections", {})
-    macro = None
-    kind, scope_id = services.snapshots.scope_of(subject)
-    page_key = (
-        kind,
-        scope_id,
-        snap.computed_at,
-        str(get_locale()),
-        subject.year,
-        subject.timezone,
-        preview,
-        request.script_root,
-        url_args,
-    )
-    sections = []
-    for panel in dashboards.panels(scope):
-        key = (page_key, panel.key, panel.render) if panel.compute is not None else None
-        html = cache.get(key) if key is not None else None
-        if html is None:
-            if macro is None:
-                macro = get_template_attribute("results/_macros.html", "panel_section")
-            data = services.snapshots.render_panel(panel, subject, snap, preview)
-            html = macro(panel, data, preview, *urls(panel.key))
-            if key is not None:
-                remember(cache, key, html, SECTION_CACHE_SIZE)
-        sections.append(html)
-    return sections
 
 
 # --- public verification ---------------------------------------------------------------------
@@ -156,7 +91,7 @@ def verify(code: str):
 def my_jp():
     """ "JP Saya": this year's JP against the target, the records behind it, earlier years and
     the external training recorded."""
-    year = _int_or_none(request.args.get("tahun"))
+    year = int_or_none(request.args.get("tahun"))
     ledger = services.ledger(current_user, year)
     return render_template("results/jp.html", ledger=ledger, services=services, statuses=ExternalStatus)
 
@@ -165,7 +100,7 @@ def my_jp():
 @login_required
 def my_jp_print():
     """A printable JP statement of one year."""
-    year = _int_or_none(request.args.get("tahun"))
+    year = int_or_none(request.args.get("tahun"))
     ledger = services.ledger(current_user, year)
     return render_template("results/jp_print.html", ledger=ledger, services=services)
 
@@ -195,22 +130,15 @@ def external_new():
     form = ExternalTrainingForm()
     if form.validate_on_submit():
         upload = form.certificate.data
-        try:
-            services.submit_external_training(
+        if run_service(
+            lambda: services.submit_external_training(
                 current_user, _external_data(form), upload.stream, upload.filename
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(
-                _("Pelatihan dicatat dan menunggu verifikasi admin. JP dihitung setelah diverifikasi."),
-                "success",
-            )
+            ),
+            form=form,
+            success=_("Pelatihan dicatat dan menunggu verifikasi admin. JP dihitung setelah diverifikasi."),
+        ):
             return redirect(url_for("results.my_jp"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("results/external_form.html", form=form, training=None), status
+    return render_template("results/external_form.html", form=form, training=None), form_status()
 
 
 def _own_external(training_id: int) -> ExternalTraining:
@@ -237,20 +165,17 @@ def external_edit(training_id: int):
         if form.validate_on_submit():
             upload = form.certificate.data
             has_file = bool(upload and getattr(upload, "filename", ""))
-            try:
-                services.update_external_training(
+            if run_service(
+                lambda: services.update_external_training(
                     training,
                     _external_data(form),
                     upload.stream if has_file else None,
                     upload.filename if has_file else None,
-                    expected_version=_int_or_none(form.version.data),
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-            else:
-                db.session.commit()
-                flash(_("Perubahan disimpan dan dikirim untuk diverifikasi."), "success")
+                    expected_version=int_or_none(form.version.data),
+                ),
+                form=form,
+                success=_("Perubahan disimpan dan dikirim untuk diverifikasi."),
+            ):
                 return redirect(url_for("results.my_jp"))
         return render_template(
             "results/external_form.html", form=form, training=training, editable=editable, services=services
@@ -273,9 +198,8 @@ def external_delete(training_id: int):
         db.session.commit()
         flash(_("Catatan pelatihan dihapus."), "success")
         return redirect(url_for("results.my_jp"))
-    return render_template(
-        "results/confirm.html",
-        form=form,
+    return confirm_page(
+        form,
         title=_("Hapus catatan pelatihan"),
         question=_("Hapus catatan pelatihan %(title)s beserta berkasnya?", title=training.title),
         cancel_url=url_for("results.external_edit", training_id=training.id),
@@ -375,7 +299,7 @@ def _survey_page(angkatan: Angkatan | None, course: Course | None):
     errors: list[str] = []
     if request.method == "POST":
         for item in items:
-            value = _int_or_none(request.form.get(f"item-{item.id}"))
+            value = int_or_none(request.form.get(f"item-{item.id}"))
             if value is not None:
                 answers[item.id] = value
         if form.validate_on_submit():
@@ -385,7 +309,7 @@ def _survey_page(angkatan: Angkatan | None, course: Course | None):
                 )
             except DomainError as exc:
                 db.session.rollback()
-                errors.append(exc.message)
+                errors.append(exc.message)  # shown in the page's own error list, not on the form
             else:
                 db.session.commit()
                 flash(_("Terima kasih. Evaluasi Anda tersimpan tanpa nama."), "success")
@@ -453,7 +377,7 @@ def dashboard_home():
 
 def _staff_subject(instansi_id: int) -> dashboards.InstansiSubject:
     instansi = db.get_or_404(Instansi, instansi_id)
-    unit_id = _int_or_none(request.args.get("unit"))
+    unit_id = int_or_none(request.args.get("unit"))
     unit = None
     if unit_id is not None:
         unit = db.session.get(UnitKerja, unit_id)
@@ -475,9 +399,7 @@ def staff_dashboard(instansi_id: int):
     subject = _staff_subject(instansi_id)
     scope = permissions.pimpinan_scope(current_user)
     unit_locked = scope is not None and scope.unit_id is not None and not permissions.is_admin(current_user)
-    snap = services.snapshots.current(
-        "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"]
-    )
+    snap = current_snapshot("instansi", subject)
     unit = subject.unit.id if subject.unit else None
 
     def urls(key: str) -> tuple[str, str]:
@@ -503,9 +425,7 @@ def staff_dashboard_refresh(instansi_id: int):
     subject = _staff_subject(instansi_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.snapshots.current(
-        "instansi", subject, PANEL_PREVIEW_ROWS, current_app.config["DASHBOARD_MAX_AGE_SECONDS"], refresh=True
-    )
+    current_snapshot("instansi", subject, refresh=True)
     flash(_("Angka dasbor diperbarui."), "success")
     unit = subject.unit.id if subject.unit else None
     return redirect(url_for("results.staff_dashboard", instansi_id=instansi_id, unit=unit))
@@ -516,20 +436,13 @@ def staff_dashboard_refresh(instansi_id: int):
 def staff_panel(instansi_id: int, key: str):
     """One panel of the staff dashboard with all its rows, paginated."""
     subject = _staff_subject(instansi_id)
-    panel = dashboards.panel("instansi", key) or abort(404)
-    data, page_no = dashboards.build_page(
-        panel, subject, _int_or_none(request.args.get("page")) or 1, PANEL_PAGE_ROWS
-    )
-    page = RowsPage(data.rows, page_no, PANEL_PAGE_ROWS, total_rows=data.total)
-    return render_template(
-        "results/panel.html",
-        panel=panel,
-        data=data,
-        page=page,
-        back_url=url_for("results.staff_dashboard", instansi_id=instansi_id, unit=request.args.get("unit")),
-        csv_url=url_for(
-            "results.staff_panel_csv", instansi_id=instansi_id, key=key, unit=request.args.get("unit")
-        ),
+    unit = request.args.get("unit")
+    return panel_page(
+        "instansi",
+        subject,
+        key,
+        back_url=url_for("results.staff_dashboard", instansi_id=instansi_id, unit=unit),
+        csv_url=url_for("results.staff_panel_csv", instansi_id=instansi_id, key=key, unit=unit),
         heading=subject.unit.name if subject.unit else subject.instansi.name,
     )
 
@@ -539,6 +452,4 @@ def staff_panel(instansi_id: int, key: str):
 def staff_panel_csv(instansi_id: int, key: str):
     """A staff dashboard panel's table as CSV."""
     subject = _staff_subject(instansi_id)
-    panel = dashboards.panel("instansi", key) or abort(404)
-    data = panel.fn(subject)
-    return csv_response(services.exports.to_csv(data.columns, data.rows), f"{key}-{subject.year}.csv")
+    return panel_csv("instansi", subject, key, f"{key}-{subject.year}.csv")

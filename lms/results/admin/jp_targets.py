@@ -1,0 +1,51 @@
+"""Yearly JP targets per instansi and employee class (and the defaults)."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.models import Instansi
+from lms.extensions import db
+from lms.results import services
+from lms.results.admin import bp
+from lms.results.admin._common import confirmed_delete, instansi_choices, results_admin_required
+from lms.results.forms import ConfirmForm, JpTargetForm
+from lms.results.models import JpTarget
+from lms.results.view_helpers import form_status, run_service
+
+
+@bp.route("/target-jp", methods=["GET", "POST"])
+@results_admin_required
+def jp_targets():
+    """Yearly JP targets per instansi and employee class (and the defaults)."""
+    form = JpTargetForm()
+    form.instansi_id.choices = instansi_choices(_("Semua instansi (bawaan)"))
+    if form.validate_on_submit():
+        instansi = db.session.get(Instansi, form.instansi_id.data) if form.instansi_id.data else None
+        if run_service(
+            lambda: services.set_jp_target(
+                instansi, form.employee_class.data, form.target_jp.data, current_user
+            ),
+            form=form,
+            success=_("Target JP disimpan."),
+        ):
+            return redirect(url_for("results_admin.jp_targets"))
+    return render_template(
+        "results/admin/jp_targets.html",
+        form=form,
+        targets=services.jp_targets(),
+        builtin=services.BUILTIN_TARGETS,
+        confirm=ConfirmForm(),
+    ), form_status()
+
+
+@bp.post("/target-jp/<int:target_id>/hapus")
+@results_admin_required
+def jp_target_delete(target_id: int):
+    """Remove a target row (the default applies again)."""
+    target = db.get_or_404(JpTarget, target_id)
+    return confirmed_delete(
+        services.delete_jp_target, target, _("Target JP dihapus."), "results_admin.jp_targets"
+    )
