@@ -1,4 +1,7 @@
-"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress, JP ledger."""
+"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress.
+
+The JP ledger (``JpRecord``, ``JpSource``) lives in ``lms.jp.models``; it is imported here so
+that ``lms.courses.models.JpRecord`` keeps working."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpSource  # noqa: F401 - moved to lms.jp; the old path is kept
 from lms.models_base import UTCDateTime, str_enum, utcnow
 
 
@@ -331,40 +335,6 @@ class CourseCompletion(db.Model):
 
     def __repr__(self) -> str:
         return f"<CourseCompletion user={self.user_id} course={self.course_id}>"
-
-
-class JpSource(enum.StrEnum):
-    COURSE = "course"
-    PROGRAM = "program"
-    EXTERNAL = "external"
-
-
-class JpRecord(db.Model):
-    """One line of a person's JP ledger: JP earned in a calendar year from one source.
-
-    The unique constraint makes crediting idempotent: one completion credits JP once.
-    ``year`` is the calendar year in the learner's own time zone at completion.
-    """
-
-    __tablename__ = "jp_records"
-    __table_args__ = (
-        UniqueConstraint("user_id", "source", "source_id"),
-        Index("ix_jp_records_user_year", "user_id", "year"),
-        CheckConstraint("jp >= 0", name="jp_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    source: Mapped[JpSource] = mapped_column(str_enum(JpSource, "jp_source", 12))
-    source_id: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(255))
-    jp: Mapped[int] = mapped_column(Integer)
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    earned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<JpRecord user={self.user_id} {self.source}:{self.source_id} {self.jp} JP>"
 
 
 # --- a course's content stamp ---------------------------------------------------------------

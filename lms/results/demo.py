@@ -20,13 +20,14 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpSource,
     Lesson,
     LessonKind,
     LessonProgress,
     Module,
 )
 from lms.extensions import db
+from lms.jp import services as jp_services
+from lms.jp.models import JpSource
 from lms.markdown import render_markdown
 from lms.models_base import utcnow
 from lms.results import services
@@ -132,7 +133,7 @@ def _complete(user: User, course: Course, angkatan: Angkatan) -> CourseCompletio
                 LessonProgress(user_id=user.id, lesson_id=lesson_id, completed_at=completion.completed_at)
             )
     db.session.flush()
-    services.credit_jp(user, JpSource.COURSE, course.id, course.title, course.jp, completion.completed_at)
+    jp_services.credit_jp(user, JpSource.COURSE, course.id, course.title, course.jp, completion.completed_at)
     return completion
 
 

@@ -23,7 +23,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.models import EmployeeClass
-from lms.results.models import CertificateStatus, ExternalStatus, Outcome
+from lms.jp.models import ExternalStatus
+from lms.results.models import CertificateStatus, Outcome
 
 OUTCOME_CHOICES = [
     ("", _l("Belum diputuskan")),

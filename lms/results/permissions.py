@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from lms.accounts.models import Role, User
 from lms.extensions import db
-from lms.results.models import Certificate, ExternalTraining, PimpinanScope
+from lms.jp.models import ExternalTraining
+from lms.results.models import Certificate, PimpinanScope
 
 
 def _authenticated(user: User | None) -> bool:

@@ -24,6 +24,8 @@ from lms.courses.models import Angkatan, Course, CourseCompletion
 from lms.database import writes
 from lms.errors import DomainError
 from lms.extensions import db, limiter
+from lms.jp import services as jp_services
+from lms.jp.models import ExternalStatus, ExternalTraining
 from lms.results import permissions, services
 from lms.results.forms import (
     ConfirmForm,
@@ -32,7 +34,7 @@ from lms.results.forms import (
     SurveyForm,
     VerifyForm,
 )
-from lms.results.models import Certificate, CertificateStatus, ExternalStatus, ExternalTraining
+from lms.results.models import Certificate, CertificateStatus
 from lms.results.services import dashboards
 from lms.results.view_helpers import (
     PANEL_PREVIEW_ROWS,
@@ -92,8 +94,8 @@ def my_jp():
     """ "JP Saya": this year's JP against the target, the records behind it, earlier years and
     the external training recorded."""
     year = int_or_none(request.args.get("tahun"))
-    ledger = services.ledger(current_user, year)
-    return render_template("results/jp.html", ledger=ledger, services=services, statuses=ExternalStatus)
+    ledger = jp_services.ledger(current_user, year)
+    return render_template("results/jp.html", ledger=ledger, services=jp_services, statuses=ExternalStatus)
 
 
 @bp.get("/jp/cetak")
@@ -101,20 +103,20 @@ def my_jp():
 def my_jp_print():
     """A printable JP statement of one year."""
     year = int_or_none(request.args.get("tahun"))
-    ledger = services.ledger(current_user, year)
-    return render_template("results/jp_print.html", ledger=ledger, services=services)
+    ledger = jp_services.ledger(current_user, year)
+    return render_template("results/jp_print.html", ledger=ledger, services=jp_services)
 
 
 @bp.get("/jp/jp-saya.csv")
 @login_required
 def my_jp_csv():
     """Every JP record of the person as CSV."""
-    columns, rows = services.ledger_export(current_user)
+    columns, rows = jp_services.ledger_export(current_user)
     return csv_response(services.exports.to_csv(columns, rows), "jp-saya.csv")
 
 
-def _external_data(form) -> services.ExternalData:
-    return services.ExternalData(
+def _external_data(form) -> jp_services.ExternalData:
+    return jp_services.ExternalData(
         title=form.title.data or "",
         organizer=form.organizer.data or "",
         start_date=form.start_date.data,
@@ -131,7 +133,7 @@ def external_new():
     if form.validate_on_submit():
         upload = form.certificate.data
         if run_service(
-            lambda: services.submit_external_training(
+            lambda: jp_services.submit_external_training(
                 current_user, _external_data(form), upload.stream, upload.filename
             ),
             form=form,
@@ -166,7 +168,7 @@ def external_edit(training_id: int):
             upload = form.certificate.data
             has_file = bool(upload and getattr(upload, "filename", ""))
             if run_service(
-                lambda: services.update_external_training(
+                lambda: jp_services.update_external_training(
                     training,
                     _external_data(form),
                     upload.stream if has_file else None,
@@ -178,10 +180,14 @@ def external_edit(training_id: int):
             ):
                 return redirect(url_for("results.my_jp"))
         return render_template(
-            "results/external_form.html", form=form, training=training, editable=editable, services=services
+            "results/external_form.html",
+            form=form,
+            training=training,
+            editable=editable,
+            services=jp_services,
         ), 400
     return render_template(
-        "results/external_form.html", form=form, training=training, editable=editable, services=services
+        "results/external_form.html", form=form, training=training, editable=editable, services=jp_services
     )
 
 
@@ -194,7 +200,7 @@ def external_delete(training_id: int):
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.delete_external_training(training, current_user)
+        jp_services.delete_external_training(training, current_user)
         db.session.commit()
         flash(_("Catatan pelatihan dihapus."), "success")
         return redirect(url_for("results.my_jp"))
@@ -386,7 +392,10 @@ def _staff_subject(instansi_id: int) -> dashboards.InstansiSubject:
     if not permissions.can_view_staff_dashboard(current_user, instansi.id, unit_id):
         abort(404)
     return dashboards.InstansiSubject(
-        instansi=instansi, unit=unit, year=services.current_year(current_user), timezone=current_user.timezone
+        instansi=instansi,
+        unit=unit,
+        year=jp_services.current_year(current_user),
+        timezone=current_user.timezone,
     )
 
 

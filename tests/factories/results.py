@@ -17,14 +17,13 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpRecord,
-    JpSource,
     Lesson,
     LessonProgress,
     Module,
     Program,
 )
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpSource
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import Outcome

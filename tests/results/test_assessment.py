@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from lms.courses.models import EnrolmentStatus, JpRecord, JpSource
+from lms.courses.models import EnrolmentStatus
+from lms.jp.models import JpRecord, JpSource
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.results import services

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
-from lms.courses.models import Course, CourseCompletion, JpRecord
+from lms.courses.models import Course, CourseCompletion
+from lms.jp.models import JpRecord
 from lms.extensions import db
 from lms.results.models import Certificate, CertificateStatus
 

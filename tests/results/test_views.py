@@ -11,8 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from lms.courses.models import JpRecord
+from lms.jp.models import JpRecord, JpSource
 from lms.extensions import db
+from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import (
     AssessmentScheme,
@@ -321,9 +322,7 @@ def test_learner_makes_the_certificate_of_a_completed_course(app, client, login_
 
 def test_jp_saya_shows_this_year_against_the_target(app, client, login_as):
     user = make_user()
-    services.credit_jp(
-        user, services.jp.JpSource.COURSE, 1, "Pelayanan Publik Prima", 12, services.jp.utcnow()
-    )
+    services.credit_jp(user, JpSource.COURSE, 1, "Pelayanan Publik Prima", 12, utcnow())
     db.session.commit()
     login_as(user)
     html = client.get("/jp").get_data(as_text=True)

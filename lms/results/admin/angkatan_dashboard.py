@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from lms.courses.models import Angkatan
 from lms.extensions import db
-from lms.results import services
+from lms.jp import services as jp_services
 from lms.results.admin import bp
 from lms.results.admin._common import require_confirmation, results_admin_required
 from lms.results.services import dashboards
@@ -27,7 +27,7 @@ from lms.results.view_helpers import (
 def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
     angkatan = db.get_or_404(Angkatan, angkatan_id)
     return dashboards.AngkatanSubject(
-        angkatan=angkatan, year=services.current_year(current_user), timezone=current_user.timezone
+        angkatan=angkatan, year=jp_services.current_year(current_user), timezone=current_user.timezone
     )
 
 

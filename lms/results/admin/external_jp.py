@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
-from lms.results import services
+from lms.jp import services as jp_services
+from lms.jp.models import ExternalStatus, ExternalTraining
 from lms.results.admin import bp
 from lms.results.admin._common import paginate, results_admin_required
 from lms.results.forms import ExternalFilterForm, ExternalReviewForm
-from lms.results.models import ExternalStatus, ExternalTraining
 from lms.results.view_helpers import form_status, int_or_none, run_service
 
 
@@ -25,9 +25,9 @@ def external_queue():
     if status not in {s.value for s in ExternalStatus} | {""}:
         abort(404)
     form.status.data = status
-    stmt = services.external_queue(status or None).options(selectinload(ExternalTraining.user))
+    stmt = jp_services.external_queue(status or None).options(selectinload(ExternalTraining.user))
     return render_template(
-        "results/admin/external_queue.html", form=form, page=paginate(stmt), services=services
+        "results/admin/external_queue.html", form=form, page=paginate(stmt), services=jp_services
     )
 
 
@@ -41,9 +41,9 @@ def external_review(training_id: int):
         form.version.data = str(training.version)
     if form.validate_on_submit():
         decide = (
-            services.verify_external_training
+            jp_services.verify_external_training
             if form.decision.data == "verify"
-            else services.reject_external_training
+            else jp_services.reject_external_training
         )
         if run_service(
             lambda: decide(training, current_user, form.note.data or "", int_or_none(form.version.data)),
@@ -55,6 +55,6 @@ def external_review(training_id: int):
         "results/admin/external_review.html",
         training=training,
         form=form,
-        services=services,
+        services=jp_services,
         pending=training.status == ExternalStatus.PENDING,
     ), form_status()

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from lms.accounts.models import Instansi
 from lms.extensions import db
-from lms.results import services
+from lms.jp import services as jp_services
+from lms.jp.models import JpTarget
 from lms.results.admin import bp
 from lms.results.admin._common import confirmed_delete, instansi_choices, results_admin_required
 from lms.results.forms import ConfirmForm, JpTargetForm
-from lms.results.models import JpTarget
 from lms.results.view_helpers import form_status, run_service
 
 
@@ -25,7 +25,7 @@ def jp_targets():
     if form.validate_on_submit():
         instansi = db.session.get(Instansi, form.instansi_id.data) if form.instansi_id.data else None
         if run_service(
-            lambda: services.set_jp_target(
+            lambda: jp_services.set_jp_target(
                 instansi, form.employee_class.data, form.target_jp.data, current_user
             ),
             form=form,
@@ -35,8 +35,8 @@ def jp_targets():
     return render_template(
         "results/admin/jp_targets.html",
         form=form,
-        targets=services.jp_targets(),
-        builtin=services.BUILTIN_TARGETS,
+        targets=jp_services.jp_targets(),
+        builtin=jp_services.BUILTIN_TARGETS,
         confirm=ConfirmForm(),
     ), form_status()
 
@@ -47,5 +47,5 @@ def jp_target_delete(target_id: int):
     """Remove a target row (the default applies again)."""
     target = db.get_or_404(JpTarget, target_id)
     return confirmed_delete(
-        services.delete_jp_target, target, _("Target JP dihapus."), "results_admin.jp_targets"
+        jp_services.delete_jp_target, target, _("Target JP dihapus."), "results_admin.jp_targets"
     )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.results import services
+from lms.jp import services as jp_services
 from lms.results.admin import bp
 from lms.results.admin._common import paginate, results_admin_required
 
@@ -36,5 +36,5 @@ def index():
         page=page,
         counts=counts,
         q=q,
-        pending_external=services.pending_external_count(),
+        pending_external=jp_services.pending_external_count(),
     )

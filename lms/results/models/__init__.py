@@ -1,5 +1,6 @@
 """Results models, one module per concept; import them from here (``lms.results.models``)."""
 
+from lms.jp.models import ExternalStatus, ExternalTraining, JpTarget  # moved to lms.jp; old path kept
 from lms.results.models.assessment import (
     AssessmentScheme,
     AuditEntry,
@@ -17,7 +18,6 @@ from lms.results.models.certificates import (
     CertificateStatus,
 )
 from lms.results.models.dashboard_indexes import ix_lesson_progress_done
-from lms.results.models.jp import ExternalStatus, ExternalTraining, JpTarget
 from lms.results.models.scopes import PimpinanScope
 from lms.results.models.snapshots import DashboardSnapshot
 from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipation, SurveyResponse

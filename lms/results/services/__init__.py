@@ -9,8 +9,38 @@ Interfaces other features use:
   the dashboard snapshot (``compute(subject) -> dict`` without translated text,
   ``render(payload, subject) -> PanelData``)
 - ``issue_completion_certificate(completion, by, base_url)``
+
+The JP ledger, targets and external training belong to ``lms.jp``; the names re-exported here
+from ``lms.jp.services`` keep the views' and templates' ``services.<name>`` working.
 """
 
+from lms.jp.services import (
+    BUILTIN_TARGETS,
+    EXTERNAL_TRANSITIONS,
+    ExternalData,
+    Ledger,
+    credit_jp,
+    current_year,
+    delete_external_training,
+    delete_jp_target,
+    external_queue,
+    external_status_label,
+    jp_targets,
+    jp_total,
+    ledger,
+    ledger_export,
+    local_year,
+    pending_external_count,
+    reject_external_training,
+    revoke_jp,
+    set_jp_target,
+    source_label,
+    submit_external_training,
+    target_for,
+    target_lookup,
+    update_external_training,
+    verify_external_training,
+)
 from lms.results.services import audit, exports, snapshots
 from lms.results.services.assessment import (
     DEFAULT_BANDS,
@@ -81,31 +111,6 @@ from lms.results.services.dashboards import (
     register_dashboard_panel,
     unregister_dashboard_panel,
 )
-from lms.results.services.jp import (
-    BUILTIN_TARGETS,
-    EXTERNAL_TRANSITIONS,
-    ExternalData,
-    Ledger,
-    credit_jp,
-    current_year,
-    delete_external_training,
-    delete_jp_target,
-    external_queue,
-    external_status_label,
-    jp_targets,
-    ledger,
-    ledger_export,
-    local_year,
-    pending_external_count,
-    reject_external_training,
-    set_jp_target,
-    source_label,
-    submit_external_training,
-    target_for,
-    target_lookup,
-    update_external_training,
-    verify_external_training,
-)
 from lms.results.services.scopes import delete_pimpinan_scope, scope_rows, set_pimpinan_scope
 from lms.results.services.survey import (
     LIKERT,
@@ -164,6 +169,7 @@ __all__ = [
     "issue_sttp",
     "IssueSummary",
     "jp_targets",
+    "jp_total",
     "Ledger",
     "ledger",
     "ledger_export",
@@ -188,6 +194,7 @@ __all__ = [
     "register_dashboard_panel",
     "reissue_certificate",
     "reject_external_training",
+    "revoke_jp",
     "replacement_of",
     "result_of",
     "ResultRow",

@@ -22,9 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus, JpRecord, JpSource, Program
+from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus, Program
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
+from lms.jp import services as jp_services
+from lms.jp.models import JpSource
 from lms.models_base import utcnow
 from lms.results.models import (
     AssessmentScheme,
@@ -37,7 +39,6 @@ from lms.results.models import (
     SchemeComponent,
 )
 from lms.results.services import audit
-from lms.results.services import jp as jp_ledger
 
 ScoreFn = Callable[[list[int]], dict[int, float | None]]
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -670,7 +671,7 @@ def _credit_program_jp(enrolment: Enrolment, passing: bool) -> None:
     (source "program", source id = the angkatan); a later non-passing outcome takes it back."""
     angkatan, program = enrolment.angkatan, enrolment.angkatan.program
     if passing and program is not None and program.jp > 0:
-        jp_ledger.credit_jp(
+        jp_services.credit_jp(
             enrolment.user,
             JpSource.PROGRAM,
             angkatan.id,
@@ -679,13 +680,7 @@ def _credit_program_jp(enrolment: Enrolment, passing: bool) -> None:
             utcnow(),
         )
     elif not passing:
-        db.session.execute(
-            JpRecord.__table__.delete().where(
-                JpRecord.user_id == enrolment.user_id,
-                JpRecord.source == JpSource.PROGRAM,
-                JpRecord.source_id == angkatan.id,
-            )
-        )
+        jp_services.revoke_jp(enrolment.user_id, JpSource.PROGRAM, angkatan.id)
 
 
 # --- the results table ------------------------------------------------------------------------

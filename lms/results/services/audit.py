@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.jp import services as jp_services
 from lms.results.models import AuditEntry
 
 
@@ -65,3 +66,7 @@ def _load_actors(entries: list[AuditEntry]) -> None:
     if ids:
         # One query fills the identity map, so ``entry.actor`` below needs no more queries.
         list(db.session.scalars(select(User).where(User.id.in_(ids))))
+
+
+# The JP services (a feature below results) log their decisions here.
+jp_services.set_audit_recorder(record)

@@ -34,16 +34,16 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpRecord,
     Lesson,
     LessonProgress,
     Module,
 )
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpTarget
+from lms.jp.services import BUILTIN_TARGETS
 from lms.models_base import inline
-from lms.results.models import JpTarget, ParticipantResult
+from lms.results.models import ParticipantResult
 from lms.results.services import assessment
-from lms.results.services.jp import BUILTIN_TARGETS
 
 SCOPES = ("angkatan", "instansi")
 ENROLMENT_LABELS = {

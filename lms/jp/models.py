@@ -1,8 +1,9 @@
-"""The results side of the JP ledger: external training recorded by the person (verified by an
-admin before it counts) and the yearly JP targets per instansi and employee class.
+"""The JP ledger's tables: ledger lines (``JpRecord``) and where they came from, external
+training recorded by the person (verified by an admin before it counts), and the yearly JP
+targets per instansi and employee class.
 
-The ledger itself is ``lms.courses.models.JpRecord``; a verified external training writes one row
-there (source ``external``).
+The tables kept their names and columns when they moved here from ``lms.courses.models``
+(``jp_records``) and ``lms.results.models.jp`` (``external_trainings``, ``jp_targets``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,40 @@ from lms.extensions import db
 from lms.models_base import UTCDateTime, str_enum, utcnow
 
 
+class JpSource(enum.StrEnum):
+    COURSE = "course"
+    PROGRAM = "program"
+    EXTERNAL = "external"
+
+
+class JpRecord(db.Model):
+    """One line of a person's JP ledger: JP earned in a calendar year from one source.
+
+    The unique constraint makes crediting idempotent: one completion credits JP once.
+    ``year`` is the calendar year in the learner's own time zone at completion.
+    """
+
+    __tablename__ = "jp_records"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source", "source_id"),
+        Index("ix_jp_records_user_year", "user_id", "year"),
+        CheckConstraint("jp >= 0", name="jp_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[JpSource] = mapped_column(str_enum(JpSource, "jp_source", 12))
+    source_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    jp: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    earned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<JpRecord user={self.user_id} {self.source}:{self.source_id} {self.jp} JP>"
+
+
 class ExternalStatus(enum.StrEnum):
     """pending -> verified | rejected; rejected -> pending (corrected and sent again)."""
 
@@ -27,7 +62,8 @@ class ExternalStatus(enum.StrEnum):
 
 
 class ExternalTraining(db.Model):
-    """Training taken outside Pelita, with its certificate; counts only once verified."""
+    """Training taken outside Pelita, with its certificate; counts only once verified (it then
+    writes one ``JpRecord``, source ``external``)."""
 
     __tablename__ = "external_trainings"
     __table_args__ = (

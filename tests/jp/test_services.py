@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 
 from lms import storage
 from lms.accounts.models import EmployeeClass
-from lms.courses.models import JpRecord, JpSource
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
-from lms.results import services
-from lms.results.models import ExternalStatus
+from lms.jp import services
+from lms.jp.models import ExternalStatus, JpRecord, JpSource
 from tests.factories import admin_user, make_instansi, make_results_jp, make_user, tiny_pdf
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
