@@ -32,6 +32,7 @@ from lms.markdown import render_markdown
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import Certificate, CertificateStatus
+from lms.results.services.numbering import DEFAULT_COMPLETION_FORMAT, DEFAULT_STTP_FORMAT
 
 COURSE_SLUG = "etika-integritas-asn"
 COURSE_TITLE = "Etika dan Integritas ASN"
@@ -146,8 +147,8 @@ def _settings(admin: User | None) -> None:
         signatory_name="Dr. Ir. Rahmat Hidayat, M.Si.",
         signatory_title="Kepala BPSDM Provinsi",
         signatory_nip="197001011995031001",
-        sttp_number_format=services.certificates.DEFAULT_STTP_FORMAT,
-        completion_number_format=services.certificates.DEFAULT_COMPLETION_FORMAT,
+        sttp_number_format=DEFAULT_STTP_FORMAT,
+        completion_number_format=DEFAULT_COMPLETION_FORMAT,
         by=admin,
     )
 

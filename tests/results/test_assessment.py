@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.courses.models import EnrolmentStatus
-from lms.jp.models import JpRecord, JpSource
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpSource
 from lms.results import services
 from lms.results.models import AuditEntry, Outcome, ParticipantResult
 from tests.factories import (

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.courses.models import Course, CourseCompletion
-from lms.jp.models import JpRecord
 from lms.extensions import db
+from lms.jp.models import JpRecord
 from lms.results.models import Certificate, CertificateStatus
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from lms.results.queries.results_table import ResultRow
 from lms.results.services import DEFAULT_BANDS, predicate_for, rank_rows, weighted_final
-from lms.results.services.assessment import ResultRow
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from lms.jp.models import JpRecord, JpSource
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpSource
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import (

@@ -41,66 +41,45 @@ from lms.jp.services import (
     update_external_training,
     verify_external_training,
 )
-from lms.results.services import audit, exports, snapshots
-from lms.results.services.assessment import (
-    DEFAULT_BANDS,
-    BandInput,
-    ComponentInput,
-    ComponentSource,
-    RecomputeSummary,
-    ResultRow,
-    ResultsTable,
-    SchemeError,
-    component_sources,
-    create_scheme,
-    default_bands,
-    delete_scheme,
-    format_score,
-    manual_components,
-    manual_score_sheet,
-    manual_scores,
-    outcome_label,
-    predicate_for,
-    rank_rows,
-    recompute_for_enrolments,
-    recompute_results,
-    register_component_source,
-    result_of,
-    results_export_rows,
-    results_table,
-    save_manual_scores,
-    scheme_for_angkatan,
-    scheme_in_force,
-    scheme_in_use,
-    schemes_of,
-    set_outcome,
-    source_for,
-    unregister_component_source,
-    update_scheme,
-    weighted_final,
-)
-from lms.results.services.certificates import (
-    TRANSITIONS,
-    CertificateError,
-    IssueSummary,
-    certificate_settings,
+from lms.results.queries.certificates import (
     certificates_of,
     completion_of_enrolment,
     completions_without_certificate,
     course_angkatan_rows,
     find_by_code,
+    normalize_code,
+    replacement_of,
+    search_certificates,
+)
+from lms.results.queries.results_table import (
+    ResultRow,
+    ResultsTable,
+    format_score,
+    outcome_label,
+    rank_rows,
+    results_export_rows,
+    results_table,
+)
+from lms.results.services import audit, exports, snapshots
+from lms.results.services.assessment import (
+    RecomputeSummary,
+    manual_components,
+    manual_score_sheet,
+    recompute_for_enrolments,
+    recompute_results,
+    result_of,
+    save_manual_scores,
+    set_outcome,
+)
+from lms.results.services.certificates import (
+    TRANSITIONS,
+    IssueSummary,
     issue_completion_certificate,
     issue_for_angkatan,
     issue_sttp,
     long_date,
-    normalize_code,
     reissue_certificate,
-    replacement_of,
     revoke_certificate,
-    save_certificate_settings,
-    search_certificates,
-    validate_number_format,
-    verify_url_for,
 )
 from lms.results.services.dashboards import (
     AngkatanSubject,
@@ -111,7 +90,38 @@ from lms.results.services.dashboards import (
     register_dashboard_panel,
     unregister_dashboard_panel,
 )
+from lms.results.services.numbering import (
+    CertificateError,
+    certificate_settings,
+    save_certificate_settings,
+    validate_number_format,
+    verify_url_for,
+)
+from lms.results.services.schemes import (
+    DEFAULT_BANDS,
+    BandInput,
+    ComponentInput,
+    SchemeError,
+    create_scheme,
+    default_bands,
+    delete_scheme,
+    scheme_for_angkatan,
+    scheme_in_force,
+    scheme_in_use,
+    schemes_of,
+    update_scheme,
+)
 from lms.results.services.scopes import delete_pimpinan_scope, scope_rows, set_pimpinan_scope
+from lms.results.services.scoring import (
+    ComponentSource,
+    component_sources,
+    manual_scores,
+    predicate_for,
+    register_component_source,
+    source_for,
+    unregister_component_source,
+    weighted_final,
+)
 from lms.results.services.survey import (
     LIKERT,
     SurveyError,

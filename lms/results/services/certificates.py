@@ -1,4 +1,6 @@
-"""Certificates: issue (one or a whole angkatan), number, render, store, verify, revoke, reissue.
+"""Certificates: issue (one or a whole angkatan), render, store, revoke, reissue. Settings,
+numbers and codes are in :mod:`lms.results.services.numbering`; lookups and lists in
+:mod:`lms.results.queries.certificates`.
 
 A certificate is rendered once, at issue, and stored through ``lms.storage``; later changes to a
 name, a score or the settings never change it. Only a reissue renders a new one (with a new
@@ -13,8 +15,6 @@ State machine (``TRANSITIONS``, moved only by :func:`_move`)::
 from __future__ import annotations
 
 import io
-import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -30,13 +30,12 @@ from lms import storage
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Course, CourseCompletion, Enrolment, EnrolmentStatus, Program
-from lms.errors import DomainError, StaleEdit, WorkflowError
+from lms.errors import StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.results.models import (
     Certificate,
     CertificateKind,
-    CertificateSequence,
     CertificateSettings,
     CertificateStatus,
     Outcome,
@@ -44,147 +43,23 @@ from lms.results.models import (
 )
 from lms.results.pdf import CertificatePrint, render_certificate_pdf
 from lms.results.services import audit
+from lms.results.services.numbering import (
+    CertificateError,
+    SeqMark,
+    certificate_settings,
+    lock_scope,
+    make_number,
+    new_code,
+    validate_number_format,
+    verify_url_for,
+)
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud and type
-CODE_LENGTH = 8
-DEFAULT_STTP_FORMAT = "{seq:04d}/STTP/{program}/{year}"
-DEFAULT_COMPLETION_FORMAT = "{seq:05d}/SP/{year}"
-NUMBER_FIELDS = ("seq", "year", "month", "program", "course", "angkatan")
 PDF_MAX_BYTES = 5 * 1024 * 1024
 
 TRANSITIONS: dict[tuple[CertificateStatus, str], CertificateStatus] = {
     (CertificateStatus.ISSUED, "revoke"): CertificateStatus.REVOKED,
     (CertificateStatus.ISSUED, "reissue"): CertificateStatus.REPLACED,
 }
-
-
-class CertificateError(DomainError):
-    """A certificate cannot be issued or changed; the message says why."""
-
-
-# --- settings and numbering -------------------------------------------------------------------
-
-
-def certificate_settings() -> CertificateSettings:
-    """The saved settings, or (not yet saved) defaults from the configuration."""
-    row = db.session.scalar(select(CertificateSettings).order_by(CertificateSettings.id).limit(1))
-    if row is not None:
-        return row
-    return CertificateSettings(
-        institution_name=current_app.config.get("INSTITUTION_NAME", "Pelita"),
-        place="",
-        signatory_name="",
-        signatory_title="",
-        signatory_nip="",
-        sttp_number_format=DEFAULT_STTP_FORMAT,
-        completion_number_format=DEFAULT_COMPLETION_FORMAT,
-        version=0,
-    )
-
-
-class _SeqMark:
-    """Formats as ``#`` whatever the spec, to name a numbering scope without its sequence."""
-
-    def __format__(self, spec: str) -> str:
-        return "#"
-
-
-def _sample_values() -> dict:
-    return {"year": 2026, "month": 1, "program": "PKP", "course": 7, "angkatan": 12}
-
-
-def validate_number_format(fmt: str) -> None:
-    """Raise :class:`CertificateError` unless ``fmt`` makes numbers, with ``{seq}`` in it."""
-    if "{seq" not in fmt:
-        raise CertificateError(_("Format nomor harus memuat {seq} (nomor urut)."))
-    try:
-        fmt.format(seq=1, **_sample_values())
-        fmt.format(seq=_SeqMark(), **_sample_values())
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        raise CertificateError(
-            _(
-                "Format nomor tidak sah. Gunakan isian %(fields)s, misalnya %(example)s.",
-                fields=", ".join("{" + f + "}" for f in NUMBER_FIELDS),
-                example=DEFAULT_STTP_FORMAT,
-            )
-        ) from exc
-
-
-def save_certificate_settings(
-    *,
-    institution_name: str,
-    place: str,
-    signatory_name: str,
-    signatory_title: str,
-    signatory_nip: str,
-    sttp_number_format: str,
-    completion_number_format: str,
-    by: User | None,
-    expected_version: int | None = None,
-) -> CertificateSettings:
-    """Save the settings printed on future certificates (issued ones never change)."""
-    validate_number_format(sttp_number_format)
-    validate_number_format(completion_number_format)
-    row = certificate_settings()
-    if row.id is not None and expected_version is not None and expected_version != row.version:
-        raise StaleEdit(_("Pengaturan ini baru saja diubah orang lain. Muat ulang halaman lalu ulangi."))
-    if row.id is None:
-        db.session.add(row)
-    row.institution_name = institution_name.strip()
-    row.place = place.strip()
-    row.signatory_name = signatory_name.strip()
-    row.signatory_title = signatory_title.strip()
-    row.signatory_nip = signatory_nip.strip()
-    row.sttp_number_format = sttp_number_format.strip()
-    row.completion_number_format = completion_number_format.strip()
-    row.updated_by_id = by.id if by else None
-    db.session.flush()
-    audit.record("certificate_settings.save", by, "certificate_settings", row.id)
-    return row
-
-
-def _lock_scope(scope: str) -> CertificateSequence:
-    """The sequence row of ``scope``, locked: a row lock on PostgreSQL (SQLite's write lock does
-    the same), so two concurrent issuers never take the same number or both issue one person."""
-    stmt = select(CertificateSequence).where(CertificateSequence.scope == scope).with_for_update()
-    row = db.session.scalar(stmt)
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = CertificateSequence(scope=scope, last_value=0)
-                db.session.add(row)
-        except IntegrityError:
-            row = db.session.scalar(stmt.execution_options(populate_existing=True))
-    return row
-
-
-def _next_seq(scope: str) -> int:
-    row = _lock_scope(scope)
-    row.last_value += 1
-    db.session.flush()
-    return row.last_value
-
-
-def make_number(fmt: str, values: dict) -> str:
-    """Allocate the next sequence number of the format's scope and format the number."""
-    validate_number_format(fmt)
-    scope = fmt.format(seq=_SeqMark(), **values)
-    return fmt.format(seq=_next_seq(scope), **values)
-
-
-def new_code() -> str:
-    """A random short code (8 characters from 32: about 10^12 possibilities)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(raw: str) -> str:
-    """What people type or scan (``k7q2-m9xd``, with spaces) to the stored form ``K7Q2M9XD``."""
-    return re.sub(r"[^0-9A-Z]", "", (raw or "").upper())[:16]
-
-
-def verify_url_for(code: str, base_url: str) -> str:
-    """The public address of a certificate's verify page."""
-    return f"{base_url.rstrip('/')}/verify/{code}"
 
 
 # --- the state machine -----------------------------------------------------------------------
@@ -403,7 +278,7 @@ def _sttp_scope_lock(angkatan: Angkatan, settings: CertificateSettings) -> None:
         "month": _local_today().month,
     }
     validate_number_format(settings.sttp_number_format)
-    _lock_scope(settings.sttp_number_format.format(seq=_SeqMark(), **scope_values))
+    lock_scope(settings.sttp_number_format.format(seq=SeqMark(), **scope_values))
 
 
 def issue_sttp(enrolment: Enrolment, by: User | None, base_url: str) -> Certificate:
@@ -649,121 +524,3 @@ def reissue_certificate(
     draft.replaces = cert
     draft.reason = reason
     return _issue(draft, settings, by, base_url)
-
-
-# --- lookups ---------------------------------------------------------------------------------
-
-
-def find_by_code(raw: str) -> Certificate | None:
-    """The certificate with this public code (dashes, spaces and case do not matter)."""
-    code = normalize_code(raw)
-    if len(code) != CODE_LENGTH:
-        return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
-
-
-def replacement_of(cert: Certificate) -> Certificate | None:
-    """The certificate that replaced ``cert``, if any."""
-    return db.session.scalar(select(Certificate).where(Certificate.replaces_id == cert.id))
-
-
-def certificates_of(user: User) -> list[Certificate]:
-    """A person's certificates, newest first."""
-    return list(
-        db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.issued_at.desc())
-        )
-    )
-
-
-def search_certificates(q: str | None = None, status: str | None = None):
-    """A statement for the admin list: search by code, number or name; filter by status."""
-    stmt = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    q = (q or "").strip()
-    if q:
-        code = normalize_code(q)
-        like = f"%{q}%"
-        conditions = [Certificate.number.ilike(like), Certificate.holder_name.ilike(like)]
-        if code:
-            conditions.append(Certificate.code == code)
-        stmt = stmt.where(or_(*conditions))
-    if status:
-        stmt = stmt.where(Certificate.status == CertificateStatus(status))
-    return stmt
-
-
-def completions_without_certificate(user: User) -> list[tuple[CourseCompletion, Course]]:
-    """A person's completed self-paced courses (no program) that have no valid certificate yet."""
-    active = select(Certificate.course_completion_id).where(
-        Certificate.user_id == user.id,
-        Certificate.status == CertificateStatus.ISSUED,
-        Certificate.course_completion_id.is_not(None),
-    )
-    rows = db.session.execute(
-        select(CourseCompletion, Course)
-        .join(Course, Course.id == CourseCompletion.course_id)
-        .where(
-            CourseCompletion.user_id == user.id,
-            Course.program_id.is_(None),
-            CourseCompletion.id.not_in(active),
-        )
-        .order_by(CourseCompletion.completed_at.desc())
-    )
-    return [(c, course) for c, course in rows]
-
-
-@dataclass
-class CourseAngkatanRow:
-    enrolment: Enrolment
-    user: User
-    completion: CourseCompletion | None
-    certificate: Certificate | None
-
-
-def completion_of_enrolment(enrolment: Enrolment) -> CourseCompletion | None:
-    """The participant's completion of the course their (course) angkatan runs."""
-    course_id = enrolment.angkatan.course_id
-    if course_id is None:
-        return None
-    return db.session.scalar(
-        select(CourseCompletion).where(
-            CourseCompletion.user_id == enrolment.user_id, CourseCompletion.course_id == course_id
-        )
-    )
-
-
-def course_angkatan_rows(angkatan: Angkatan) -> list[CourseAngkatanRow]:
-    """Participants of a course angkatan with their completion and certificate (three queries)."""
-    enrolments = list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.angkatan_id == angkatan.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-            .options(selectinload(Enrolment.user))
-            .order_by(Enrolment.ndh, Enrolment.id)
-        )
-    )
-    completions = {
-        c.user_id: c
-        for c in db.session.scalars(
-            select(CourseCompletion).where(
-                CourseCompletion.course_id == angkatan.course_id,
-                CourseCompletion.user_id.in_([e.user_id for e in enrolments]),
-            )
-        )
-    }
-    certs = {
-        c.course_completion_id: c
-        for c in db.session.scalars(
-            select(Certificate).where(
-                Certificate.course_completion_id.in_([c.id for c in completions.values()]),
-                Certificate.status == CertificateStatus.ISSUED,
-            )
-        )
-    }
-    rows = []
-    for e in enrolments:
-        completion = completions.get(e.user_id)
-        rows.append(
-            CourseAngkatanRow(e, e.user, completion, certs.get(completion.id) if completion else None)
-        )
-    return rows
