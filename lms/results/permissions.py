@@ -1,5 +1,6 @@
 """Who may see and do what in results: admins run assessment and certificates; people see their
-own JP, certificates and external training; pimpinan see the staff of their scope only.
+own certificates; pimpinan see the staff of their scope only (who sees an external training:
+``lms.jp.permissions``). ``is_admin`` is the one of ``lms.accounts.permissions``.
 
 Pimpinan scope (decided here, documented in the dashboard page): a pimpinan sees the staff of
 the instansi of their own account (``user.instansi_id``), all its units. An admin can record a
@@ -14,18 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lms.accounts.models import Role, User
+from lms.accounts.permissions import is_admin
 from lms.extensions import db
-from lms.jp.models import ExternalTraining
 from lms.results.models import Certificate, PimpinanScope
 
 
 def _authenticated(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def is_admin(user: User | None) -> bool:
-    """Admins (penyelenggara) run assessment, certificates, JP verification and settings."""
-    return _authenticated(user) and user.has_role(Role.ADMIN)
 
 
 def can_manage_results(user: User | None) -> bool:
@@ -38,14 +34,9 @@ def can_view_certificate(user: User | None, cert: Certificate) -> bool:
     return _authenticated(user) and (user.id == cert.user_id or is_admin(user))
 
 
-def can_view_external(user: User | None, training: ExternalTraining) -> bool:
-    """The person who recorded it and admins see an external training and its file."""
-    return _authenticated(user) and (user.id == training.user_id or is_admin(user))
-
-
-def can_edit_external(user: User | None, training: ExternalTraining) -> bool:
-    """Only its owner corrects or withdraws an external training."""
-    return _authenticated(user) and user.id == training.user_id
+def can_use_staff_dashboard(user: User | None) -> bool:
+    """Pimpinan and admins open the staff dashboard (each then sees only their scope)."""
+    return is_admin(user) or (_authenticated(user) and user.has_role(Role.PIMPINAN))
 
 
 @dataclass(frozen=True)

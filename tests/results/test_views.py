@@ -200,7 +200,7 @@ def test_outcome_form_sets_and_logs(cohort, client, login_as):
     assert response.status_code == 302
     assert services.result_of(e).outcome == Outcome.LULUS_PERBAIKAN
     stale = client.post(url, data={"outcome": "ditunda", "note": "", "version": "0"})
-    assert stale.status_code == 400 and "baru saja diubah" in stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "sudah diubah orang lain" in stale.get_data(as_text=True)
     history = client.get(url).get_data(as_text=True)
     assert "Perbaiki bab 3" in history and "Keputusan kelulusan" in history
 

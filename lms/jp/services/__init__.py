@@ -33,7 +33,6 @@ from lms.jp.services.external import (
 )
 from lms.jp.services.journal import set_audit_recorder
 from lms.jp.services.ledger import (
-    DEFAULT_TIMEZONE,
     SOURCE_LABELS,
     credit_jp,
     current_year,
@@ -57,7 +56,6 @@ __all__ = [
     "BUILTIN_TARGETS",
     "credit_jp",
     "current_year",
-    "DEFAULT_TIMEZONE",
     "delete_external_training",
     "delete_jp_target",
     "EXTERNAL_KINDS",

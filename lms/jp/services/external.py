@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lms import storage
+from lms import storage, timezones
 from lms.accounts.models import User
-from lms.errors import DomainError, StaleEdit, WorkflowError
+from lms.errors import DomainError, WorkflowError, check_version
 from lms.extensions import db
 from lms.jp.models import ExternalStatus, ExternalTraining, JpSource
 from lms.jp.services import journal
-from lms.jp.services.ledger import credit_jp, local_date, zone_of
+from lms.jp.services.ledger import credit_jp, local_date
 from lms.models_base import utcnow
 
 EXTERNAL_KINDS = {"pdf", "png", "jpg"}
@@ -105,11 +105,6 @@ def _move(training: ExternalTraining, action: str) -> None:
     training.status = target
 
 
-def _check_version(training: ExternalTraining, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != training.version:
-        raise StaleEdit(_("Data pelatihan ini baru saja diubah. Muat ulang halaman lalu periksa lagi."))
-
-
 def update_external_training(
     training: ExternalTraining,
     data: ExternalData,
@@ -118,7 +113,7 @@ def update_external_training(
     expected_version: int | None = None,
 ) -> ExternalTraining:
     """The person corrects a pending or rejected record (a rejected one goes back to pending)."""
-    _check_version(training, expected_version)
+    check_version(training.version, expected_version)
     if training.status == ExternalStatus.VERIFIED:
         raise WorkflowError(_("Pelatihan yang sudah diverifikasi tidak dapat diubah."))
     user = db.session.get(User, training.user_id)
@@ -161,7 +156,7 @@ def delete_external_training(training: ExternalTraining, by: User) -> None:
 
 def external_earned_at(training: ExternalTraining, timezone: str | None) -> datetime:
     """Noon of the last day of the training in the person's zone (the year it counts in)."""
-    local = datetime.combine(training.end_date, time(12, 0), tzinfo=zone_of(timezone))
+    local = datetime.combine(training.end_date, time(12, 0), tzinfo=timezones.zone(timezone))
     return local.astimezone(UTC)
 
 
@@ -169,7 +164,7 @@ def verify_external_training(
     training: ExternalTraining, by: User | None, note: str = "", expected_version: int | None = None
 ) -> ExternalTraining:
     """An admin confirms the certificate: the training's JP enters the ledger (exactly once)."""
-    _check_version(training, expected_version)
+    check_version(training.version, expected_version)
     _move(training, "verify")
     training.reviewed_at = utcnow()
     training.reviewed_by_id = by.id if by else None
@@ -197,7 +192,7 @@ def reject_external_training(
     note = (note or "").strip()
     if len(note) < 5:
         raise DomainError(_("Tuliskan alasan penolakan agar pegawai dapat memperbaikinya."))
-    _check_version(training, expected_version)
+    check_version(training.version, expected_version)
     _move(training, "reject")
     training.reviewed_at = utcnow()
     training.reviewed_by_id = by.id if by else None

@@ -1,17 +1,18 @@
-"""The JP ledger itself: which calendar year a moment counts in (the person's own time zone),
+"""The JP ledger itself: which calendar year a moment counts in (``local_year``),
 writing one ledger line once (:func:`credit_jp`), taking it back (:func:`revoke_jp`), and a
 person's total for a year (:func:`jp_total`).
 
 JP per calendar year comes from ``JpRecord`` rows: courses and programs write theirs when they
 are completed; a verified external training writes the ``external`` ones. A year is the calendar
-year in the person's own time zone (WIB, WITA or WIT).
+year in the person's own time zone (WIB, WITA or WIT): ``local_year(at, timezone)`` is the
+one of ``lms.timezones`` (2025-12-31 16:30 UTC is still 2025 in WIB, 23:30, but already 2026 in
+WITA, 00:30, and WIT, 01:30).
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, func, select
@@ -21,8 +22,8 @@ from lms.accounts.models import User
 from lms.extensions import db
 from lms.jp.models import JpRecord, JpSource
 from lms.models_base import utcnow
+from lms.timezones import local_year, to_local
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 SOURCE_LABELS = {
     JpSource.COURSE: _l("Kursus"),
     JpSource.PROGRAM: _l("Program pelatihan"),
@@ -35,20 +36,6 @@ def source_label(source: JpSource | str) -> str:
     return str(SOURCE_LABELS.get(JpSource(source), source))
 
 
-def zone_of(timezone: str | None) -> ZoneInfo:
-    """A person's zone (WIB when unknown or not set)."""
-    try:
-        return ZoneInfo(timezone or DEFAULT_TIMEZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def local_year(at: datetime, timezone: str | None) -> int:
-    """The calendar year of the moment ``at`` in an Indonesian time zone: 2025-12-31 16:30 UTC is
-    still 2025 in WIB (23:30) but already 2026 in WITA (00:30) and WIT (01:30)."""
-    return at.astimezone(zone_of(timezone)).year
-
-
 def current_year(user: User, now: datetime | None = None) -> int:
     """This calendar year where the person lives."""
     return local_year(now or utcnow(), user.timezone)
@@ -56,7 +43,7 @@ def current_year(user: User, now: datetime | None = None) -> int:
 
 def local_date(at: datetime, timezone: str | None) -> date:
     """The date of the moment ``at`` in the person's zone."""
-    return at.astimezone(zone_of(timezone)).date()
+    return to_local(at, timezone).date()
 
 
 def credit_jp(

@@ -1,35 +1,20 @@
-"""What every page of the results admin shares: the role gate, list paging and the small
-helpers of its forms (the shared web helpers of both results blueprints are in
-``lms.results.view_helpers``)."""
+"""What every page of the results admin shares: list paging, the confirmation of a POST action,
+deleting a row after it, and the instansi choices of its forms (the role gate, running a service
+and the confirmation form are ``lms.web``'s; what both results blueprints share is in
+``lms.results.views._shared``)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.models import Instansi
 from lms.extensions import db
-from lms.results import permissions
-from lms.results.forms import ConfirmForm
+from lms.web import ConfirmForm
 
 PER_PAGE = 25
 RESULTS_PER_PAGE = 100
-
-
-def results_admin_required(view):
-    """Role gate: only admins; everyone else gets 404."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not permissions.can_manage_results(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def paginate(stmt):

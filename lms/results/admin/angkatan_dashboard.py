@@ -12,16 +12,21 @@ from markupsafe import Markup
 from lms.courses.models import Angkatan
 from lms.extensions import db
 from lms.jp import services as jp_services
+from lms.memo import FragmentCache
 from lms.results.admin import bp
-from lms.results.admin._common import require_confirmation, results_admin_required
+from lms.results.admin._common import require_confirmation
 from lms.results.services import dashboards
-from lms.results.view_helpers import (
+from lms.results.views._shared import (
     PANEL_PREVIEW_ROWS,
     current_snapshot,
     dashboard_sections,
     panel_csv,
     panel_page,
 )
+from lms.web import admin_required
+
+# results/admin/_nav.html per language and URL root (a handful of entries).
+ADMIN_NAV = FragmentCache("results.admin_nav", 32)
 
 
 def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
@@ -34,17 +39,15 @@ def _angkatan_subject(angkatan_id: int) -> dashboards.AngkatanSubject:
 def _admin_nav():
     """results/admin/_nav.html rendered once per process for each language (its links and
     labels depend on nothing else), for the pages that show it most often."""
-    cache = current_app.extensions.setdefault("results_admin_nav", {})
-    key = (str(get_locale()), request.script_root)
-    html = cache.get(key)
-    if html is None:
-        rendered = current_app.jinja_env.get_template("results/admin/_nav.html").render()
-        html = cache[key] = Markup(rendered)  # noqa: S704 - an autoescaped template's output
-    return html
+    return ADMIN_NAV.render(
+        (str(get_locale()), request.script_root),
+        # an autoescaped template's output
+        lambda: Markup(current_app.jinja_env.get_template("results/admin/_nav.html").render()),  # noqa: S704
+    )
 
 
 @bp.get("/angkatan/<int:angkatan_id>/dasbor")
-@results_admin_required
+@admin_required
 def angkatan_dashboard(angkatan_id: int):
     """Admin: an angkatan at a glance, panel by panel, each with a chart and a CSV table. The
     figures come from the stored snapshot while it is fresh (the access check above is not)."""
@@ -67,7 +70,7 @@ def angkatan_dashboard(angkatan_id: int):
 
 
 @bp.post("/angkatan/<int:angkatan_id>/dasbor/perbarui")
-@results_admin_required
+@admin_required
 def angkatan_dashboard_refresh(angkatan_id: int):
     """Recompute the angkatan dashboard's figures now ("Perbarui sekarang")."""
     subject = _angkatan_subject(angkatan_id)
@@ -78,7 +81,7 @@ def angkatan_dashboard_refresh(angkatan_id: int):
 
 
 @bp.get("/angkatan/<int:angkatan_id>/dasbor/<key>")
-@results_admin_required
+@admin_required
 def angkatan_panel(angkatan_id: int, key: str):
     """One angkatan dashboard panel with all its rows, paginated."""
     subject = _angkatan_subject(angkatan_id)
@@ -93,7 +96,7 @@ def angkatan_panel(angkatan_id: int, key: str):
 
 
 @bp.get("/angkatan/<int:angkatan_id>/dasbor/<key>/unduh.csv")
-@results_admin_required
+@admin_required
 def angkatan_panel_csv(angkatan_id: int, key: str):
     """An angkatan dashboard panel's table as CSV."""
     subject = _angkatan_subject(angkatan_id)

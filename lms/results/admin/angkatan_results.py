@@ -3,7 +3,7 @@ the CSV/XLSX export, manual scores of one component, and a participant's outcome
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,11 +11,12 @@ from lms.courses.models import Angkatan, Enrolment
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import RESULTS_PER_PAGE, require_confirmation, results_admin_required
-from lms.results.forms import ConfirmForm, ManualScoresForm, OutcomeForm
+from lms.results.admin._common import RESULTS_PER_PAGE, require_confirmation
+from lms.results.forms import ManualScoresForm, OutcomeForm
 from lms.results.paging import RowsPage
 from lms.results.services import audit
-from lms.results.view_helpers import csv_response, form_status, int_or_none, page_arg, run_service
+from lms.results.views._shared import csv_download, form_status, int_or_none, page_arg
+from lms.web import ConfirmForm, admin_required, run_service, send_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,7 +26,7 @@ def _back_to_results(angkatan_id: int):
 
 
 @bp.get("/angkatan/<int:angkatan_id>")
-@results_admin_required
+@admin_required
 def angkatan_results(angkatan_id: int):
     """The results table (rank, components, final, predicate, outcome, certificate)."""
     angkatan = db.get_or_404(Angkatan, angkatan_id)
@@ -57,7 +58,7 @@ def _course_angkatan(angkatan: Angkatan):
 
 
 @bp.post("/angkatan/<int:angkatan_id>/hitung")
-@results_admin_required
+@admin_required
 def recompute(angkatan_id: int):
     """Recompute the angkatan's results from the component sources now."""
     angkatan = db.get_or_404(Angkatan, angkatan_id)
@@ -77,7 +78,7 @@ def recompute(angkatan_id: int):
 
 
 @bp.get("/angkatan/<int:angkatan_id>/hasil.<fmt>")
-@results_admin_required
+@admin_required
 def results_export(angkatan_id: int, fmt: str):
     """The results table as CSV or XLSX."""
     angkatan = db.get_or_404(Angkatan, angkatan_id)
@@ -86,11 +87,8 @@ def results_export(angkatan_id: int, fmt: str):
     columns, rows = services.results_export_rows(services.results_table(angkatan))
     filename = f"hasil-angkatan-{angkatan.id}.{fmt}"
     if fmt == "csv":
-        return csv_response(services.exports.to_csv(columns, rows), filename)
-    data = services.exports.to_xlsx(angkatan.name, columns, rows)
-    return Response(
-        data, mimetype=XLSX_MIME, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+        return csv_download(columns, rows, filename)
+    return send_bytes(services.exports.to_xlsx(angkatan.name, columns, rows), filename, XLSX_MIME)
 
 
 def _typed_scores(sheet) -> tuple[dict[int, float | None], dict[int, str], dict[int, str]]:
@@ -118,7 +116,7 @@ def _typed_scores(sheet) -> tuple[dict[int, float | None], dict[int, str], dict[
 
 
 @bp.route("/angkatan/<int:angkatan_id>/nilai/<key>", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def manual_scores(angkatan_id: int, key: str):
     """Type in one manual component (for example kehadiran) for every participant."""
     angkatan = db.get_or_404(Angkatan, angkatan_id)
@@ -156,7 +154,7 @@ def manual_scores(angkatan_id: int, key: str):
 
 
 @bp.route("/peserta/<int:enrolment_id>/keputusan", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def outcome(enrolment_id: int):
     """Set a participant's outcome, with a note; logged."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)

@@ -12,15 +12,16 @@ from flask_login import current_user
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import paginate, results_admin_required
+from lms.results.admin._common import paginate
 from lms.results.forms import CertificateSearchForm, CertificateSettingsForm, ReasonForm
 from lms.results.models import Certificate, CertificateKind, CertificateStatus
 from lms.results.services import audit
-from lms.results.view_helpers import base_url, form_status, int_or_none, run_service
+from lms.results.views._shared import base_url, form_status, int_or_none
+from lms.web import admin_required, run_service
 
 
 @bp.get("/sertifikat")
-@results_admin_required
+@admin_required
 def certificates():
     """Every certificate, searchable by code, number or name."""
     form = CertificateSearchForm(request.args)
@@ -31,7 +32,7 @@ def certificates():
 
 
 @bp.get("/sertifikat/<int:certificate_id>")
-@results_admin_required
+@admin_required
 def certificate(certificate_id: int):
     """One certificate with its history and the revoke and reissue actions."""
     cert = db.get_or_404(Certificate, certificate_id)
@@ -74,7 +75,7 @@ def _reason_page(
 
 
 @bp.route("/sertifikat/<int:certificate_id>/cabut", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def revoke(certificate_id: int):
     """Revoke a certificate with a reason (the verify page then shows it revoked)."""
     return _reason_page(
@@ -88,7 +89,7 @@ def revoke(certificate_id: int):
 
 
 @bp.route("/sertifikat/<int:certificate_id>/terbitkan-ulang", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def reissue(certificate_id: int):
     """Reissue a certificate from today's data with a reason; the old one is marked replaced."""
     return _reason_page(
@@ -107,7 +108,7 @@ def reissue(certificate_id: int):
 
 
 @bp.route("/pengaturan-sertifikat", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def certificate_settings():
     """The institution, signatory, place and number formats printed on new certificates."""
     settings = services.certificate_settings()

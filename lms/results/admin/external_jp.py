@@ -11,13 +11,14 @@ from lms.extensions import db
 from lms.jp import services as jp_services
 from lms.jp.models import ExternalStatus, ExternalTraining
 from lms.results.admin import bp
-from lms.results.admin._common import paginate, results_admin_required
+from lms.results.admin._common import paginate
 from lms.results.forms import ExternalFilterForm, ExternalReviewForm
-from lms.results.view_helpers import form_status, int_or_none, run_service
+from lms.results.views._shared import form_status, int_or_none
+from lms.web import admin_required, run_service
 
 
 @bp.get("/jp-eksternal")
-@results_admin_required
+@admin_required
 def external_queue():
     """External training waiting for verification (or filtered by status)."""
     form = ExternalFilterForm(request.args)
@@ -32,7 +33,7 @@ def external_queue():
 
 
 @bp.route("/jp-eksternal/<int:training_id>", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def external_review(training_id: int):
     """Verify (JP counts) or reject (with a reason) one external training."""
     training = db.get_or_404(ExternalTraining, training_id)

@@ -11,16 +11,16 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import require_confirmation, results_admin_required
-from lms.results.forms import ConfirmForm
-from lms.results.view_helpers import base_url, confirm_page, run_service
+from lms.results.admin._common import require_confirmation
+from lms.results.views._shared import base_url, confirm_page
+from lms.web import ConfirmForm, admin_required, run_service
 
 # Certificates rendered per request (about 0.1 s each): the rest on the next press.
 ISSUE_BATCH = 150
 
 
 @bp.route("/angkatan/<int:angkatan_id>/terbitkan", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def issue_all(angkatan_id: int):
     """Issue every certificate due in the angkatan (after a confirmation page)."""
     angkatan = db.get_or_404(Angkatan, angkatan_id)
@@ -58,7 +58,7 @@ def _issue_for(enrolment: Enrolment):
 
 
 @bp.post("/peserta/<int:enrolment_id>/terbitkan")
-@results_admin_required
+@admin_required
 def issue_one(enrolment_id: int):
     """Issue the certificate of one participant."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)

@@ -11,13 +11,14 @@ from lms.extensions import db
 from lms.jp import services as jp_services
 from lms.jp.models import JpTarget
 from lms.results.admin import bp
-from lms.results.admin._common import confirmed_delete, instansi_choices, results_admin_required
-from lms.results.forms import ConfirmForm, JpTargetForm
-from lms.results.view_helpers import form_status, run_service
+from lms.results.admin._common import confirmed_delete, instansi_choices
+from lms.results.forms import JpTargetForm
+from lms.results.views._shared import form_status
+from lms.web import ConfirmForm, admin_required, run_service
 
 
 @bp.route("/target-jp", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def jp_targets():
     """Yearly JP targets per instansi and employee class (and the defaults)."""
     form = JpTargetForm()
@@ -42,7 +43,7 @@ def jp_targets():
 
 
 @bp.post("/target-jp/<int:target_id>/hapus")
-@results_admin_required
+@admin_required
 def jp_target_delete(target_id: int):
     """Remove a target row (the default applies again)."""
     target = db.get_or_404(JpTarget, target_id)

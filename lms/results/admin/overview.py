@@ -10,11 +10,12 @@ from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.jp import services as jp_services
 from lms.results.admin import bp
-from lms.results.admin._common import paginate, results_admin_required
+from lms.results.admin._common import paginate
+from lms.web import admin_required
 
 
 @bp.get("/")
-@results_admin_required
+@admin_required
 def index():
     """Angkatan with their program or course and participant count, newest first."""
     q = (request.args.get("q") or "").strip()

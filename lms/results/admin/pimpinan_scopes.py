@@ -12,10 +12,11 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import confirmed_delete, instansi_choices, paginate, results_admin_required
-from lms.results.forms import ConfirmForm, PimpinanScopeForm
+from lms.results.admin._common import confirmed_delete, instansi_choices, paginate
+from lms.results.forms import PimpinanScopeForm
 from lms.results.models import PimpinanScope
-from lms.results.view_helpers import form_status, run_service
+from lms.results.views._shared import form_status
+from lms.web import ConfirmForm, admin_required, run_service
 
 
 def _scope_form() -> PimpinanScopeForm:
@@ -41,7 +42,7 @@ def _scope_form() -> PimpinanScopeForm:
 
 
 @bp.route("/cakupan-pimpinan", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def pimpinan_scopes():
     """Which instansi or unit each pimpinan's dashboard covers (default: their own instansi)."""
     form = _scope_form()
@@ -64,7 +65,7 @@ def pimpinan_scopes():
 
 
 @bp.post("/cakupan-pimpinan/<int:scope_id>/hapus")
-@results_admin_required
+@admin_required
 def pimpinan_scope_delete(scope_id: int):
     """Remove a scope row (the pimpinan sees their own instansi again)."""
     row = db.get_or_404(PimpinanScope, scope_id)

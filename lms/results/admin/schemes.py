@@ -16,10 +16,11 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import paginate, results_admin_required
-from lms.results.forms import ConfirmForm, SchemeForm
+from lms.results.admin._common import paginate
+from lms.results.forms import SchemeForm
 from lms.results.models import AssessmentScheme
-from lms.results.view_helpers import confirm_page, form_status, int_or_none, run_service
+from lms.results.views._shared import confirm_page, form_status, int_or_none
+from lms.web import ConfirmForm, admin_required, run_service
 
 
 def _program_choices() -> list[tuple[int, str]]:
@@ -29,7 +30,7 @@ def _program_choices() -> list[tuple[int, str]]:
 
 
 @bp.get("/skema")
-@results_admin_required
+@admin_required
 def schemes():
     """Assessment schemes per program, newest effective date first."""
     stmt = (
@@ -99,7 +100,7 @@ def _scheme_form_page(form: SchemeForm, scheme: AssessmentScheme | None, locked:
 
 
 @bp.route("/skema/baru", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def scheme_new():
     """A new scheme: blank with the default predicate bands, or a copy of another (``?dari=``)."""
     form = SchemeForm()
@@ -128,7 +129,7 @@ def scheme_new():
 
 
 @bp.route("/skema/<int:scheme_id>", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def scheme_edit(scheme_id: int):
     """Edit a scheme no result uses yet; a used scheme is shown read-only (copy it instead)."""
     scheme = db.get_or_404(AssessmentScheme, scheme_id)
@@ -159,7 +160,7 @@ def scheme_edit(scheme_id: int):
 
 
 @bp.route("/skema/<int:scheme_id>/hapus", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def scheme_delete(scheme_id: int):
     """Delete an unused scheme after a confirmation page."""
     scheme = db.get_or_404(AssessmentScheme, scheme_id)

@@ -12,10 +12,10 @@ from lms.courses.models import Angkatan, Course
 from lms.extensions import db
 from lms.results import services
 from lms.results.admin import bp
-from lms.results.admin._common import results_admin_required
 from lms.results.forms import SurveyItemForm
 from lms.results.models import SurveyItem, SurveyResponse
-from lms.results.view_helpers import csv_response, form_status, run_service
+from lms.results.views._shared import csv_download, form_status
+from lms.web import admin_required, run_service
 
 
 def _save_item(item: SurveyItem | None, form: SurveyItemForm, success: str) -> bool:
@@ -32,7 +32,7 @@ def _save_item(item: SurveyItem | None, form: SurveyItemForm, success: str) -> b
 
 
 @bp.route("/evaluasi/pernyataan", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def survey_items():
     """The Likert statements of the satisfaction survey, and course survey reports."""
     form = SurveyItemForm()
@@ -50,7 +50,7 @@ def survey_items():
 
 
 @bp.route("/evaluasi/pernyataan/<int:item_id>", methods=["GET", "POST"])
-@results_admin_required
+@admin_required
 def survey_item_edit(item_id: int):
     """Fix the wording of a statement or stop asking it."""
     item = db.get_or_404(SurveyItem, item_id)
@@ -69,7 +69,7 @@ def _survey_subject(kind: str, subject_id: int):
 
 
 @bp.get("/hasil-evaluasi/<kind>/<int:subject_id>")
-@results_admin_required
+@admin_required
 def survey_report(kind: str, subject_id: int):
     """The anonymous survey results of an angkatan or a course."""
     angkatan, course = _survey_subject(kind, subject_id)
@@ -86,9 +86,9 @@ def survey_report(kind: str, subject_id: int):
 
 
 @bp.get("/hasil-evaluasi/<kind>/<int:subject_id>/unduh.csv")
-@results_admin_required
+@admin_required
 def survey_report_csv(kind: str, subject_id: int):
     """The survey's item table as CSV (comments are not exported with it)."""
     angkatan, course = _survey_subject(kind, subject_id)
     columns, rows = services.survey_export(services.survey_report(angkatan=angkatan, course=course))
-    return csv_response(services.exports.to_csv(columns, rows), f"evaluasi-{kind}-{subject_id}.csv")
+    return csv_download(columns, rows, f"evaluasi-{kind}-{subject_id}.csv")

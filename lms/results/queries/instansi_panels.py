@@ -5,11 +5,11 @@ reached per unit, each staff member's JP, and the courses completed this year. E
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
+from lms import timezones
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import UnitKerja, User
 from lms.courses.models import Course, CourseCompletion
@@ -150,7 +150,7 @@ def jp_staff_render(payload: dict, subject: InstansiSubject) -> PanelData:
 
 
 def _year_bounds_utc(year: int, timezone: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(timezone)
+    zone = timezones.zone(timezone)
     start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
     end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     return start, end

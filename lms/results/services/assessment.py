@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus
-from lms.errors import DomainError, StaleEdit, WorkflowError
+from lms.errors import DomainError, WorkflowError, check_version
 from lms.extensions import db
 from lms.jp import services as jp_services
 from lms.jp.models import JpSource
@@ -288,10 +288,7 @@ def set_outcome(
         result = result_of(enrolment)
     if result is None:
         raise DomainError(_("Peserta ini tidak aktif pada angkatan."))
-    if expected_version is not None and expected_version != result.outcome_version:
-        raise StaleEdit(
-            _("Keputusan peserta ini baru saja diubah orang lain. Muat ulang halaman lalu periksa lagi.")
-        )
+    check_version(result.outcome_version, expected_version)
     new = Outcome(outcome) if outcome else None
     if (new is None or not new.passing) and has_active_certificate(enrolment.id):
         raise WorkflowError(

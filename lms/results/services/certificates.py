@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from babel.dates import format_date
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from lms import storage
+from lms import storage, timezones
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Course, CourseCompletion, Enrolment, EnrolmentStatus, Program
-from lms.errors import StaleEdit, WorkflowError
+from lms.errors import WorkflowError, check_version
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.results.models import (
@@ -76,7 +74,7 @@ def _move(cert: Certificate, action: str) -> None:
 
 
 def _local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))).date()
+    return timezones.local_today()
 
 
 def long_date(value: date | None) -> str:
@@ -352,7 +350,7 @@ def issue_for_angkatan(
 def _completion_draft(
     completion: CourseCompletion, course: Course, user: User, angkatan: Angkatan | None, settings
 ) -> _Draft:
-    completed_on = completion.completed_at.astimezone(ZoneInfo(user.timezone or "Asia/Jakarta")).date()
+    completed_on = timezones.to_local(completion.completed_at, user.timezone).date()
     where = f" pada {angkatan.name}" if angkatan else ""
     statement = (
         f"telah menyelesaikan kursus daring {course.title}{where} yang diselenggarakan oleh "
@@ -461,13 +459,6 @@ def _issue_completions_for(
 # --- revoke and reissue ----------------------------------------------------------------------
 
 
-def _check_version(cert: Certificate, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != cert.version:
-        raise StaleEdit(
-            _("Sertifikat ini baru saja diubah orang lain. Muat ulang halaman lalu periksa lagi.")
-        )
-
-
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -480,7 +471,7 @@ def revoke_certificate(
 ) -> Certificate:
     """Revoke a valid certificate with a reason; the verify page then shows it as revoked."""
     reason = _require_reason(reason)
-    _check_version(cert, expected_version)
+    check_version(cert.version, expected_version)
     _move(cert, "revoke")
     cert.revoked_at = utcnow()
     cert.revoked_by_id = by.id if by else None
@@ -498,7 +489,7 @@ def reissue_certificate(
     """Replace a valid certificate by a new one rendered from today's data (for example after a
     corrected name), with a new number and code; the old one is marked replaced."""
     reason = _require_reason(reason)
-    _check_version(cert, expected_version)
+    check_version(cert.version, expected_version)
     settings = certificate_settings()
     if cert.kind == CertificateKind.STTP:
         enrolment = db.session.get(Enrolment, cert.enrolment_id)

@@ -3,7 +3,6 @@ keeps the old import path ``lms.results.services.jp`` working. Use ``lms.jp.serv
 
 from lms.jp.services import (
     BUILTIN_TARGETS,
-    DEFAULT_TIMEZONE,
     EXTERNAL_KINDS,
     EXTERNAL_MAX_BYTES,
     EXTERNAL_STATUS_LABELS,
@@ -42,7 +41,6 @@ __all__ = [
     "BUILTIN_TARGETS",
     "credit_jp",
     "current_year",
-    "DEFAULT_TIMEZONE",
     "delete_external_training",
     "delete_jp_target",
     "EXTERNAL_KINDS",

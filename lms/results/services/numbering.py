@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
-from lms.errors import DomainError, StaleEdit
+from lms.errors import DomainError, check_version
 from lms.extensions import db
 from lms.results.models import CertificateSequence, CertificateSettings
 from lms.results.queries.certificates import CODE_LENGTH
@@ -88,8 +88,8 @@ def save_certificate_settings(
     validate_number_format(sttp_number_format)
     validate_number_format(completion_number_format)
     row = certificate_settings()
-    if row.id is not None and expected_version is not None and expected_version != row.version:
-        raise StaleEdit(_("Pengaturan ini baru saja diubah orang lain. Muat ulang halaman lalu ulangi."))
+    if row.id is not None:
+        check_version(row.version, expected_version)
     if row.id is None:
         db.session.add(row)
     row.institution_name = institution_name.strip()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.courses.models import Program
-from lms.errors import DomainError, StaleEdit, WorkflowError
+from lms.errors import DomainError, WorkflowError, check_version
 from lms.extensions import db
 from lms.results.models import AssessmentScheme, PredicateBand, SchemeComponent
 from lms.results.queries.schemes import (
@@ -168,8 +168,7 @@ def update_scheme(
     expected_version: int | None = None,
 ) -> AssessmentScheme:
     """Change a scheme that no result uses yet; a used scheme is locked (make a new one)."""
-    if expected_version is not None and expected_version != scheme.version:
-        raise StaleEdit(_("Skema ini baru saja diubah orang lain. Muat ulang halaman lalu ulangi perubahan."))
+    check_version(scheme.version, expected_version)
     if scheme_in_use(scheme):
         raise WorkflowError(
             _(

@@ -1,42 +1,32 @@
 """What the two results blueprints ("results" and "results_admin") share in the web layer: the
-verify links' base URL, CSV downloads, reading an int argument, running one service call as the
-request's change, the confirmation page, and the dashboard pages (cached panel sections, one
-panel's full page and its CSV)."""
+verify links' base URL, reading an int argument, CSV downloads, the form pages' status and the
+confirmation page, and the dashboard pages (cached panel sections, the stored figures, one
+panel's full page and its CSV). Role gates, running a service and the confirmation form are the
+shared ones of ``lms.web``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from flask import Response, abort, current_app, flash, get_template_attribute, render_template, request
+from flask import Response, abort, current_app, get_template_attribute, render_template, request
 from flask_babel import get_locale
 
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.memo import remember
+from lms import csvio
+from lms.memo import FragmentCache
 from lms.results import services
 from lms.results.paging import RowsPage
 from lms.results.services import dashboards
+from lms.web import send_bytes
 
 PANEL_PREVIEW_ROWS = 15
 PANEL_PAGE_ROWS = 50
-# Rendered dashboard panels kept per app (so per process); a few KB each.
-SECTION_CACHE_SIZE = 256
+# Rendered dashboard panels kept per process; a few KB each.
+SECTION_CACHE = FragmentCache("results.dashboard_sections", 256)
 
 
 def base_url() -> str:
     """Where verify links point: PUBLIC_BASE_URL when set, else this request's host."""
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def csv_response(data: bytes, filename: str) -> Response:
-    """A CSV download."""
-    return Response(
-        data,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def int_or_none(value) -> int | None:
@@ -52,35 +42,9 @@ def page_arg() -> int:
     return int_or_none(request.args.get("page")) or 1
 
 
-@dataclass
-class Ran:
-    """What :func:`run_service` did: ``ok`` with the service's ``value``, or not (the error was
-    rolled back and shown). True when the service succeeded."""
-
-    ok: bool
-    value: Any = None
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-
-def run_service(action: Callable[[], Any], *, form=None, success: str | None = None) -> Ran:
-    """Run ``action()`` (one service call) as the request's one change. A :class:`DomainError`
-    rolls the session back and its message goes to the top of ``form`` (or, without a form, to
-    a flash); success commits once and flashes ``success``."""
-    try:
-        value = action()
-    except DomainError as exc:
-        db.session.rollback()
-        if form is not None:
-            form.form_errors.append(exc.message)
-        else:
-            flash(exc.message, "error")
-        return Ran(False)
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return Ran(True, value)
+def csv_download(columns, rows, filename: str) -> Response:
+    """A table as a CSV download (``lms.csvio``: BOM, formula-safe cells)."""
+    return send_bytes(csvio.to_csv(columns, rows), filename, "text/csv")
 
 
 def form_status() -> int:
@@ -120,7 +84,6 @@ def dashboard_sections(
     built from). Permissions and the "Data per"/"Perbarui sekarang" part are not in it; panels
     without a stored payload are computed and rendered on every view. ``urls(key)`` gives a
     panel's CSV and "Lihat semua" links (only called when the panel is rendered)."""
-    cache = current_app.extensions.setdefault("results_dashboard_sections", {})
     macro = None
     kind, scope_id = services.snapshots.scope_of(subject)
     page_key = (
@@ -137,14 +100,14 @@ def dashboard_sections(
     sections = []
     for panel in dashboards.panels(scope):
         key = (page_key, panel.key, panel.render) if panel.compute is not None else None
-        html = cache.get(key) if key is not None else None
+        html = SECTION_CACHE.get(key) if key is not None else None
         if html is None:
             if macro is None:
                 macro = get_template_attribute("results/_macros.html", "panel_section")
             data = services.snapshots.render_panel(panel, subject, snap, preview)
             html = macro(panel, data, preview, *urls(panel.key))
             if key is not None:
-                remember(cache, key, html, SECTION_CACHE_SIZE)
+                SECTION_CACHE.put(key, html)
         sections.append(html)
     return sections
 
@@ -180,4 +143,4 @@ def panel_csv(scope: str, subject, key: str, filename: str) -> Response:
     """A dashboard panel's whole table as CSV."""
     panel = dashboards.panel(scope, key) or abort(404)
     data = panel.fn(subject)
-    return csv_response(services.exports.to_csv(data.columns, data.rows), filename)
+    return csv_download(data.columns, data.rows, filename)
