@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from lms.accounts import permissions, services
-from lms.accounts.forms import ConfirmForm, ImportUsersForm, SearchForm, UserForm
+from lms.accounts import services
+from lms.accounts.forms import ImportUsersForm, SearchForm, UserForm
 from lms.accounts.models import User
-from lms.errors import DomainError, ImportRejected
+from lms.errors import StaleEdit
 from lms.extensions import db
+from lms.web import ConfirmForm, admin_required, run_service, uploaded_text
 
 bp = Blueprint("users", __name__, url_prefix="/admin/pengguna")
-
-
-def admin_required(view):
-    """Role gate: only admins; everyone else gets 404 (the page does not exist for them)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not permissions.can_manage_users(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _data_from(form: UserForm) -> services.UserData:
@@ -64,13 +50,9 @@ def create():
     """Create one user; the initial password is shown once."""
     form = UserForm()
     if form.validate_on_submit():
-        try:
-            user, password = services.create_user(_data_from(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
+        created = run_service(lambda: services.create_user(_data_from(form)), form=form)
+        if created:
+            user, password = created.value
             flash(
                 _(
                     "Akun %(name)s dibuat. Kata sandi awal: %(pw)s (sampaikan secara aman).",
@@ -105,20 +87,18 @@ def edit(user_id: int):
         form.roles.data = [r.value for r in user.roles]
         form.version.data = str(user.version)
     elif form.validate_on_submit():
-        try:
-            services.update_user(user, _data_from(form), expected_version=int(form.version.data or 0))
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Perubahan disimpan."), "success")
+        saved = run_service(
+            lambda: services.update_user(
+                user, _data_from(form), expected_version=int(form.version.data or 0)
+            ),
+            form=form,
+            success=_("Perubahan disimpan."),
+        )
+        if saved:
             return redirect(url_for("users.edit", user_id=user.id))
-    status = (
-        409
-        if any("diubah oleh orang lain" in e for e in form.form_errors)
-        else (400 if request.method == "POST" else 200)
-    )
+        if isinstance(saved.error, StaleEdit):
+            return render_template("users/form.html", form=form, user=user, confirm=ConfirmForm()), 409
+    status = 400 if request.method == "POST" else 200
     return render_template("users/form.html", form=form, user=user, confirm=ConfirmForm()), status
 
 
@@ -129,13 +109,7 @@ def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.set_active(user, not user.active, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if run_service(lambda: services.set_active(user, not user.active, by=current_user)):
             flash(_("Akun diaktifkan.") if user.active else _("Akun dinonaktifkan."), "success")
         return redirect(url_for("users.edit", user_id=user.id))
     return render_template(
@@ -176,20 +150,12 @@ def import_csv():
     created = []
     if form.validate_on_submit():
         upload = form.file.data
-        raw = upload.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        try:
-            result = services.import_users_csv(text, filename=upload.filename or "CSV")
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-            flash(exc.message, "error")
+        text = uploaded_text(upload)
+        imported = run_service(lambda: services.import_users_csv(text, filename=upload.filename or "CSV"))
+        if imported:
+            created = imported.value.created
+            flash(_("%(n)s akun diimpor.", n=imported.value.count), "success")
         else:
-            db.session.commit()
-            created = result.created
-            flash(_("%(n)s akun diimpor.", n=result.count), "success")
+            errors = imported.line_errors
     status = 400 if errors else 200
     return render_template("users/import.html", form=form, errors=errors, created=created), status

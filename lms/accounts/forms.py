@@ -112,12 +112,6 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("Simpan"))
 
 
-class ConfirmForm(FlaskForm):
-    """A bare form for POST-only actions (CSRF token and a button)."""
-
-    submit = SubmitField(_l("Ya, lanjutkan"))
-
-
 class ImportUsersForm(FlaskForm):
     """Upload a CSV of users."""
 

@@ -6,9 +6,7 @@ caller (a view or a CLI command) commits once.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms import csvio
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import (
     TIMEZONES,
@@ -30,7 +29,7 @@ from lms.accounts.models import (
     UserRole,
     hash_token,
 )
-from lms.errors import DomainError, ImportRejected, LineError, StaleEdit
+from lms.errors import DomainError, ImportRejected, LineError, check_version
 from lms.extensions import db
 from lms.models_base import utcnow
 
@@ -191,7 +190,7 @@ def update_profile(
     user: User, *, email: str | None, timezone: str, language: str, expected_version: int | None = None
 ) -> None:
     """Update what users may change about themselves."""
-    _check_version(user, expected_version)
+    check_version(user.version, expected_version)
     if timezone not in TIMEZONES:
         raise AccountError(_("Zona waktu tidak dikenal."))
     if language not in ("id", "en"):
@@ -211,16 +210,6 @@ def set_language(user: User, language: str) -> None:
 
 
 # --- user management (admin) -----------------------------------------------------------------
-
-
-def _check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise StaleEdit(
-            _(
-                "Data ini sudah diubah oleh orang lain sejak Anda membukanya. "
-                "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."
-            )
-        )
 
 
 def _clean_email(email: str | None, exclude_user: User | None = None) -> str | None:
@@ -358,7 +347,7 @@ def create_user(data: UserData, password: str | None = None) -> tuple[User, str]
 
 def update_user(user: User, data: UserData, expected_version: int | None) -> None:
     """Edit a user as an admin; refuses a stale form."""
-    _check_version(user, expected_version)
+    check_version(user.version, expected_version)
     nip, username = _validate_user_data(data, existing=user)
     _apply(user, data, nip, username)
     db.session.flush()
@@ -434,14 +423,15 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
     Raises :class:`ImportRejected` listing each bad row with its line number and reason.
     Returns the created users with their initial passwords.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sample = text[:2048]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    rows = _validate_import_rows(_read_import_rows(text, filename), filename)
+    created = [create_user(data) for data in rows]
+    return ImportResult(created=created)
+
+
+def _read_import_rows(text: str, filename: str) -> list[tuple[int, UserData]]:
+    """The non-blank rows of the CSV (``lms.csvio``: BOM dropped, delimiter sniffed) as
+    ``(line, UserData)``; a missing required column rejects the file at line 1."""
+    reader = csvio.read_dicts(text)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("nip", "nama") if c not in header]
     if missing:
@@ -459,12 +449,8 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
             ]
         )
     reader.fieldnames = header
-    errors: list[LineError] = []
-    rows: list[UserData] = []
-    seen_nip: dict[str, int] = {}
-    seen_email: dict[str, int] = {}
+    rows: list[tuple[int, UserData]] = []
     for row in reader:
-        line = reader.line_num
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
         data = UserData(
@@ -480,6 +466,18 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
             birth_place=row.get("tempat_lahir"),
             roles=_split_roles(row.get("roles")),
         )
+        rows.append((reader.line_num, data))
+    return rows
+
+
+def _validate_import_rows(rows: list[tuple[int, UserData]], filename: str) -> list[UserData]:
+    """Check every row (the account rules, and no NIP or email twice in the file); raise
+    :class:`ImportRejected` naming each bad line, or return the rows to create."""
+    errors: list[LineError] = []
+    valid: list[UserData] = []
+    seen_nip: dict[str, int] = {}
+    seen_email: dict[str, int] = {}
+    for line, data in rows:
         try:
             nip, _username = _validate_user_data(data)
             if data.email:
@@ -514,10 +512,9 @@ def import_users_csv(text: str, filename: str = "CSV") -> ImportResult:
             seen_nip[nip] = line
         if email:
             seen_email[email] = line
-        rows.append(data)
+        valid.append(data)
     if errors:
         raise ImportRejected(errors)
-    if not rows:
+    if not valid:
         raise ImportRejected([LineError(1, _("Berkas tidak berisi baris data."), filename)])
-    created = [create_user(data) for data in rows]
-    return ImportResult(created=created)
+    return valid

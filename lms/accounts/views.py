@@ -21,8 +21,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.accounts import nip as nip_rules
 from lms.accounts import services
 from lms.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm
-from lms.errors import DomainError
 from lms.extensions import db, limiter
+from lms.web import run_service
 
 bp = Blueprint("accounts", __name__)
 
@@ -118,22 +118,18 @@ def profile():
     form = ProfileForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(user.version)
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                user,
-                email=form.email.data,
-                timezone=form.timezone.data,
-                language=form.language.data,
-                expected_version=_int_or_none(form.version.data),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.email.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Profil disimpan."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and run_service(
+        lambda: services.update_profile(
+            user,
+            email=form.email.data,
+            timezone=form.timezone.data,
+            language=form.language.data,
+            expected_version=_int_or_none(form.version.data),
+        ),
+        field=form.email,
+        success=_("Profil disimpan."),
+    ):
+        return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html", form=form, user=user, nip_pretty=nip_rules.pretty(user.nip)
     )
@@ -145,21 +141,17 @@ def change_password():
     """Change one's own password; every other session of the account ends."""
     user = current_user._get_current_object()
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                user, form.current.data, form.new.data, current_app.config["PERMANENT_SESSION_LIFETIME"]
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.current.errors.append(exc.message)
-        else:
-            db.session.commit()
-            session.clear()
-            session.permanent = True
-            login_user(user)  # the new session token
-            flash(_("Kata sandi diganti. Sesi di perangkat lain telah diakhiri."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and run_service(
+        lambda: services.change_password(
+            user, form.current.data, form.new.data, current_app.config["PERMANENT_SESSION_LIFETIME"]
+        ),
+        field=form.current,
+    ):
+        session.clear()
+        session.permanent = True
+        login_user(user)  # the new session token
+        flash(_("Kata sandi diganti. Sesi di perangkat lain telah diakhiri."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
 

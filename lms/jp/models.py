@@ -61,6 +61,14 @@ class ExternalStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+# The external training's state machine ({(state, event): next state}); services move it.
+EXTERNAL_TRANSITIONS: dict[tuple[ExternalStatus, str], ExternalStatus] = {
+    (ExternalStatus.PENDING, "verify"): ExternalStatus.VERIFIED,
+    (ExternalStatus.PENDING, "reject"): ExternalStatus.REJECTED,
+    (ExternalStatus.REJECTED, "resubmit"): ExternalStatus.PENDING,
+}
+
+
 class ExternalTraining(db.Model):
     """Training taken outside Pelita, with its certificate; counts only once verified (it then
     writes one ``JpRecord``, source ``external``)."""

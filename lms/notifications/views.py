@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from lms.extensions import db
 from lms.notifications import permissions, services
-from lms.notifications.forms import ButtonForm
 from lms.notifications.models import Notification
+from lms.web import ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifikasi")
 
@@ -44,7 +44,7 @@ def index():
         per_page=current_app.config.get("PER_PAGE", 25),
         error_out=False,
     )
-    return render_template("notifications/index.html", page=page, form=ButtonForm())
+    return render_template("notifications/index.html", page=page, form=ConfirmForm())
 
 
 @bp.post("/<int:note_id>/baca")
@@ -54,7 +54,7 @@ def read(note_id: int):
     note = db.session.get(Notification, note_id)
     if note is None or not permissions.can_read(current_user, note):
         abort(404)
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.mark_read(note)
     db.session.commit()
@@ -65,7 +65,7 @@ def read(note_id: int):
 @login_required
 def read_all():
     """Mark every notification read."""
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     count = services.mark_all_read(current_user)
     db.session.commit()

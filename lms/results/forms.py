@@ -86,12 +86,6 @@ class OutcomeForm(FlaskForm):
     submit = SubmitField(_l("Simpan keputusan"))
 
 
-class ConfirmForm(FlaskForm):
-    """A confirmation page's button."""
-
-    submit = SubmitField(_l("Ya, lanjutkan"))
-
-
 class ReasonForm(FlaskForm):
     """Revoke or reissue: the reason is required and logged."""
 

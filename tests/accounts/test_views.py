@@ -235,7 +235,7 @@ def test_admin_stale_edit_is_refused_and_form_kept(app, client, login_as):
     )
     assert r.status_code == 409
     html = r.get_data(as_text=True)
-    assert "diubah oleh orang lain" in html and "Ketikan Saya" in html
+    assert "sudah diubah orang lain" in html and "Ketikan Saya" in html
     db.session.expire_all()
     assert db.session.get(User, user.id).full_name == "Diubah Orang Lain"
 

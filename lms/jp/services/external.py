@@ -1,7 +1,7 @@
 """External training: training taken outside Pelita, recorded by the person with its
 certificate, counted in the JP ledger only once an admin verifies it.
 
-State machine (``EXTERNAL_TRANSITIONS``, moved only by :func:`_move`)::
+State machine (``EXTERNAL_TRANSITIONS`` in the models, moved only by :func:`_move`)::
 
     pending --verify--> verified      (writes the JP record, once)
     pending --reject--> rejected
@@ -22,10 +22,10 @@ from lms import storage, timezones
 from lms.accounts.models import User
 from lms.errors import DomainError, WorkflowError, check_version
 from lms.extensions import db
-from lms.jp.models import ExternalStatus, ExternalTraining, JpSource
+from lms.jp.models import EXTERNAL_TRANSITIONS, ExternalStatus, ExternalTraining, JpSource
 from lms.jp.services import journal
 from lms.jp.services.ledger import credit_jp, local_date
-from lms.models_base import utcnow
+from lms.models_base import next_state, utcnow
 
 EXTERNAL_KINDS = {"pdf", "png", "jpg"}
 EXTERNAL_MAX_BYTES = 10 * 1024 * 1024
@@ -33,11 +33,6 @@ EXTERNAL_STATUS_LABELS = {
     ExternalStatus.PENDING: _l("Menunggu verifikasi"),
     ExternalStatus.VERIFIED: _l("Terverifikasi"),
     ExternalStatus.REJECTED: _l("Ditolak"),
-}
-EXTERNAL_TRANSITIONS: dict[tuple[ExternalStatus, str], ExternalStatus] = {
-    (ExternalStatus.PENDING, "verify"): ExternalStatus.VERIFIED,
-    (ExternalStatus.PENDING, "reject"): ExternalStatus.REJECTED,
-    (ExternalStatus.REJECTED, "resubmit"): ExternalStatus.PENDING,
 }
 
 
@@ -99,7 +94,7 @@ def submit_external_training(
 
 
 def _move(training: ExternalTraining, action: str) -> None:
-    target = EXTERNAL_TRANSITIONS.get((ExternalStatus(training.status), action))
+    target = next_state(EXTERNAL_TRANSITIONS, ExternalStatus(training.status), action)
     if target is None:
         raise WorkflowError(_("Status pelatihan ini sudah berubah; tindakan tersebut tidak dapat dilakukan."))
     training.status = target

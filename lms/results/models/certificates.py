@@ -27,6 +27,13 @@ class CertificateStatus(enum.StrEnum):
     REPLACED = "replaced"
 
 
+# The certificate's state machine ({(state, event): next state}); services move it.
+TRANSITIONS: dict[tuple[CertificateStatus, str], CertificateStatus] = {
+    (CertificateStatus.ISSUED, "revoke"): CertificateStatus.REVOKED,
+    (CertificateStatus.ISSUED, "reissue"): CertificateStatus.REPLACED,
+}
+
+
 _ACTIVE = text("status = 'issued'")
 
 

@@ -6,7 +6,7 @@ A certificate is rendered once, at issue, and stored through ``lms.storage``; la
 name, a score or the settings never change it. Only a reissue renders a new one (with a new
 number and code); the old one is marked replaced.
 
-State machine (``TRANSITIONS``, moved only by :func:`_move`)::
+State machine (``TRANSITIONS`` in the models, moved only by :func:`_move`)::
 
     issued --revoke--> revoked
     issued --reissue--> replaced   (a new issued certificate replaces it)
@@ -30,7 +30,7 @@ from lms.accounts.models import User
 from lms.courses.models import Angkatan, Course, CourseCompletion, Enrolment, EnrolmentStatus, Program
 from lms.errors import WorkflowError, check_version
 from lms.extensions import db
-from lms.models_base import utcnow
+from lms.models_base import next_state, utcnow
 from lms.results.models import (
     Certificate,
     CertificateKind,
@@ -39,6 +39,7 @@ from lms.results.models import (
     Outcome,
     ParticipantResult,
 )
+from lms.results.models.certificates import TRANSITIONS
 from lms.results.pdf import CertificatePrint, render_certificate_pdf
 from lms.results.services import audit
 from lms.results.services.numbering import (
@@ -54,17 +55,12 @@ from lms.results.services.numbering import (
 
 PDF_MAX_BYTES = 5 * 1024 * 1024
 
-TRANSITIONS: dict[tuple[CertificateStatus, str], CertificateStatus] = {
-    (CertificateStatus.ISSUED, "revoke"): CertificateStatus.REVOKED,
-    (CertificateStatus.ISSUED, "reissue"): CertificateStatus.REPLACED,
-}
-
 
 # --- the state machine -----------------------------------------------------------------------
 
 
 def _move(cert: Certificate, action: str) -> None:
-    target = TRANSITIONS.get((cert.status, action))
+    target = next_state(TRANSITIONS, cert.status, action)
     if target is None:
         raise WorkflowError(_("Sertifikat ini sudah tidak berlaku, sehingga tidak dapat diubah lagi."))
     cert.status = target
