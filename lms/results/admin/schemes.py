@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,8 +19,8 @@ from lms.results.admin import bp
 from lms.results.admin._common import paginate
 from lms.results.forms import SchemeForm
 from lms.results.models import AssessmentScheme
-from lms.results.views._shared import confirm_page, form_status, int_or_none
-from lms.web import ConfirmForm, admin_required, run_service
+from lms.results.views._shared import confirmed_change, form_status, int_or_none
+from lms.web import admin_required, run_service
 
 
 def _program_choices() -> list[tuple[int, str]]:
@@ -164,14 +164,10 @@ def scheme_edit(scheme_id: int):
 def scheme_delete(scheme_id: int):
     """Delete an unused scheme after a confirmation page."""
     scheme = db.get_or_404(AssessmentScheme, scheme_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.delete_scheme(scheme, current_user)
-        db.session.commit()
-        flash(_("Skema dihapus."), "success")
-        return redirect(url_for("results_admin.schemes"))
-    return confirm_page(
-        form,
+    return confirmed_change(
+        lambda: services.delete_scheme(scheme, current_user),
+        success=_("Skema dihapus."),
+        next_url=url_for("results_admin.schemes"),
         title=_("Hapus skema penilaian"),
         question=_("Hapus skema %(name)s?", name=scheme.name),
         cancel_url=url_for("results_admin.scheme_edit", scheme_id=scheme.id),

@@ -8,12 +8,12 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.courses.models import Angkatan, Course, CourseCompletion, Enrolment, EnrolmentStatus
+from lms.courses.models import Angkatan, Course, CourseCompletion, Enrolment
 from lms.extensions import db
 from lms.results.models import Certificate, CertificateStatus
+from lms.results.queries.participants import participants_of
 
 CODE_LENGTH = 8
 
@@ -103,14 +103,7 @@ def completion_of_enrolment(enrolment: Enrolment) -> CourseCompletion | None:
 
 def course_angkatan_rows(angkatan: Angkatan) -> list[CourseAngkatanRow]:
     """Participants of a course angkatan with their completion and certificate (three queries)."""
-    enrolments = list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.angkatan_id == angkatan.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-            .options(selectinload(Enrolment.user))
-            .order_by(Enrolment.ndh, Enrolment.id)
-        )
-    )
+    enrolments = participants_of(angkatan.id)
     completions = {
         c.user_id: c
         for c in db.session.scalars(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus
@@ -31,6 +30,7 @@ from lms.results.models import (
     ParticipantResult,
     SchemeComponent,
 )
+from lms.results.queries.participants import participants_of
 from lms.results.queries.schemes import scheme_for_angkatan
 from lms.results.services import audit
 from lms.results.services.scoring import manual_scores, predicate_for, source_for, weighted_final
@@ -179,14 +179,7 @@ class ManualRow:
 
 def manual_score_sheet(angkatan: Angkatan, key: str) -> list[ManualRow]:
     """Participants of ``angkatan`` with their manual score for ``key`` (two queries)."""
-    enrolments = list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.angkatan_id == angkatan.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-            .options(selectinload(Enrolment.user))
-            .order_by(Enrolment.ndh, Enrolment.id)
-        )
-    )
+    enrolments = participants_of(angkatan.id)
     scores = manual_scores(key)([e.id for e in enrolments])
     return [ManualRow(e, scores.get(e.id)) for e in enrolments]
 

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, abort, current_app, get_template_attribute, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import get_locale
 
 from lms import csvio
+from lms.extensions import db
 from lms.memo import FragmentCache
 from lms.results import services
 from lms.results.paging import RowsPage
 from lms.results.services import dashboards
-from lms.web import send_bytes
+from lms.web import ConfirmForm, send_bytes
 
 PANEL_PREVIEW_ROWS = 15
 PANEL_PAGE_ROWS = 50
@@ -62,6 +72,27 @@ def confirm_page(form, *, title: str, question: str, cancel_url: str, danger: bo
         cancel_url=cancel_url,
         danger=danger,
     )
+
+
+def confirmed_change(
+    action: Callable[[], object],
+    *,
+    success: str,
+    next_url: str,
+    title: str,
+    question: str,
+    cancel_url: str,
+    danger: bool = False,
+):
+    """A confirmation page; its button runs ``action()`` (one service call), commits, flashes
+    ``success`` and goes on to ``next_url``."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        action()
+        db.session.commit()
+        flash(success, "success")
+        return redirect(next_url)
+    return confirm_page(form, title=title, question=question, cancel_url=cancel_url, danger=danger)
 
 
 # --- dashboard pages -------------------------------------------------------------------------

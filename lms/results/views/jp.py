@@ -3,7 +3,7 @@ training they record, correct, withdraw and download. The ledger belongs to ``lm
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,8 +13,8 @@ from lms.jp import services as jp_services
 from lms.jp.models import ExternalStatus, ExternalTraining
 from lms.results.forms import ExternalEditForm, ExternalTrainingForm
 from lms.results.views import bp
-from lms.results.views._shared import confirm_page, csv_download, form_status, int_or_none
-from lms.web import ConfirmForm, run_service, send_stored, upload_of
+from lms.results.views._shared import confirmed_change, csv_download, form_status, int_or_none
+from lms.web import run_service, send_stored, upload_of
 
 
 @bp.get("/jp")
@@ -120,14 +120,10 @@ def external_delete(training_id: int):
     training = _own_external(training_id)
     if not jp_permissions.can_edit_external(current_user, training):
         abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        jp_services.delete_external_training(training, current_user)
-        db.session.commit()
-        flash(_("Catatan pelatihan dihapus."), "success")
-        return redirect(url_for("results.my_jp"))
-    return confirm_page(
-        form,
+    return confirmed_change(
+        lambda: jp_services.delete_external_training(training, current_user),
+        success=_("Catatan pelatihan dihapus."),
+        next_url=url_for("results.my_jp"),
         title=_("Hapus catatan pelatihan"),
         question=_("Hapus catatan pelatihan %(title)s beserta berkasnya?", title=training.title),
         cancel_url=url_for("results.external_edit", training_id=training.id),
