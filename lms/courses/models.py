@@ -1,4 +1,5 @@
-"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress, JP ledger."""
+"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress, JP ledger;
+the course and enrolment life cycles' transition tables next to their enums."""
 
 from __future__ import annotations
 
@@ -73,6 +74,14 @@ class CourseStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+
+
+# The course life cycle: ONE table, ONE function that moves state.
+COURSE_TRANSITIONS: dict[CourseStatus, set[CourseStatus]] = {
+    CourseStatus.DRAFT: {CourseStatus.PUBLISHED, CourseStatus.ARCHIVED},
+    CourseStatus.PUBLISHED: {CourseStatus.DRAFT, CourseStatus.ARCHIVED},
+    CourseStatus.ARCHIVED: {CourseStatus.DRAFT, CourseStatus.PUBLISHED},
+}
 
 
 class Course(db.Model):
@@ -251,6 +260,14 @@ class EnrolmentStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+
+
+# The enrolment life cycle: ONE table, ONE function that moves state.
+ENROLMENT_TRANSITIONS: dict[EnrolmentStatus, set[EnrolmentStatus]] = {
+    EnrolmentStatus.ACTIVE: {EnrolmentStatus.COMPLETED, EnrolmentStatus.WITHDRAWN},
+    EnrolmentStatus.WITHDRAWN: {EnrolmentStatus.ACTIVE},
+    EnrolmentStatus.COMPLETED: {EnrolmentStatus.ACTIVE},
+}
 
 
 class EnrolmentVia(enum.StrEnum):
