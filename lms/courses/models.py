@@ -76,11 +76,15 @@ class CourseStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-# The course life cycle: ONE table, ONE function that moves state.
-COURSE_TRANSITIONS: dict[CourseStatus, set[CourseStatus]] = {
-    CourseStatus.DRAFT: {CourseStatus.PUBLISHED, CourseStatus.ARCHIVED},
-    CourseStatus.PUBLISHED: {CourseStatus.DRAFT, CourseStatus.ARCHIVED},
-    CourseStatus.ARCHIVED: {CourseStatus.DRAFT, CourseStatus.PUBLISHED},
+# The course life cycle: ONE table (the shared shape, lms.models_base), ONE function that moves
+# state (services.change_course_status, which is given the state to reach).
+COURSE_TRANSITIONS: dict[tuple[CourseStatus, str], CourseStatus] = {
+    (CourseStatus.DRAFT, "publish"): CourseStatus.PUBLISHED,
+    (CourseStatus.DRAFT, "archive"): CourseStatus.ARCHIVED,
+    (CourseStatus.PUBLISHED, "unpublish"): CourseStatus.DRAFT,
+    (CourseStatus.PUBLISHED, "archive"): CourseStatus.ARCHIVED,
+    (CourseStatus.ARCHIVED, "unpublish"): CourseStatus.DRAFT,
+    (CourseStatus.ARCHIVED, "publish"): CourseStatus.PUBLISHED,
 }
 
 
@@ -262,11 +266,13 @@ class EnrolmentStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-# The enrolment life cycle: ONE table, ONE function that moves state.
-ENROLMENT_TRANSITIONS: dict[EnrolmentStatus, set[EnrolmentStatus]] = {
-    EnrolmentStatus.ACTIVE: {EnrolmentStatus.COMPLETED, EnrolmentStatus.WITHDRAWN},
-    EnrolmentStatus.WITHDRAWN: {EnrolmentStatus.ACTIVE},
-    EnrolmentStatus.COMPLETED: {EnrolmentStatus.ACTIVE},
+# The enrolment life cycle: ONE table (the shared shape, lms.models_base), ONE function that
+# moves state (services.change_enrolment_status, which is given the state to reach).
+ENROLMENT_TRANSITIONS: dict[tuple[EnrolmentStatus, str], EnrolmentStatus] = {
+    (EnrolmentStatus.ACTIVE, "complete"): EnrolmentStatus.COMPLETED,
+    (EnrolmentStatus.ACTIVE, "withdraw"): EnrolmentStatus.WITHDRAWN,
+    (EnrolmentStatus.WITHDRAWN, "reactivate"): EnrolmentStatus.ACTIVE,
+    (EnrolmentStatus.COMPLETED, "reopen"): EnrolmentStatus.ACTIVE,
 }
 
 

@@ -10,10 +10,9 @@ from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
-from lms.courses.admin.helpers import _show_error, _status, _upload, _version, admin_required
+from lms.courses.admin.helpers import _run_on_form, _status, _version
 from lms.courses.forms import (
     AngkatanForm,
-    ConfirmForm,
     EnrolCsvForm,
     EnrolForm,
     EnrolmentForm,
@@ -21,8 +20,8 @@ from lms.courses.forms import (
     options,
 )
 from lms.courses.models import Angkatan, Enrolment, EnrolmentStatus
-from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
+from lms.web import ConfirmForm, admin_required, run_service, upload_of, uploaded_text
 
 
 def _target_choices(form: AngkatanForm) -> None:
@@ -74,18 +73,17 @@ def angkatan_form(angkatan_id: int | None = None):
         )
         form.version.data = str(angkatan.version)
     if form.validate_on_submit():
-        try:
+
+        def save() -> Angkatan:
             if angkatan is None:
-                angkatan = services.create_angkatan(_angkatan_data(form))
-            else:
-                services.update_angkatan(angkatan, _angkatan_data(form), _version(form))
-        except DomainError as exc:
-            _show_error(form, exc)
-            angkatan = db.session.get(Angkatan, angkatan_id) if angkatan_id else None
-        else:
-            db.session.commit()
-            flash(_("Angkatan disimpan."), "success")
-            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan.id))
+                return services.create_angkatan(_angkatan_data(form))
+            services.update_angkatan(angkatan, _angkatan_data(form), _version(form))
+            return angkatan
+
+        done = _run_on_form(save, form, success=_("Angkatan disimpan."))
+        if done:
+            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=done.value.id))
+        angkatan = db.session.get(Angkatan, angkatan_id) if angkatan_id else None
     return render_template("course_admin/angkatan_form.html", form=form, angkatan=angkatan), _status(form)
 
 
@@ -138,22 +136,25 @@ def enrol(angkatan_id: int):
         user, ok_user = _person(form.person, required=True)
         mentor, ok_mentor = _person(form.mentor)
         coach, ok_coach = _person(form.coach)
-        if ok_user and ok_mentor and ok_coach:
-            try:
-                services.enrol(
+        if (
+            ok_user
+            and ok_mentor
+            and ok_coach
+            and _run_on_form(
+                lambda: services.enrol(
                     angkatan,
                     user,
                     ndh=form.ndh.data,
                     mentor=mentor,
                     coach=coach,
-                    surat_tugas=_upload(form.surat_tugas),
-                )
-            except DomainError as exc:
-                _show_error(form, exc, file_field=form.surat_tugas)
-            else:
-                db.session.commit()
-                flash(_("%(name)s didaftarkan.", name=user.full_name), "success")
-                return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan_id))
+                    surat_tugas=upload_of(form.surat_tugas),
+                ),
+                form,
+                file_field=form.surat_tugas,
+                success=_("%(name)s didaftarkan.", name=user.full_name),
+            )
+        ):
+            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan_id))
     return render_template("course_admin/enrol_form.html", form=form, angkatan=angkatan), _status(form)
 
 
@@ -166,26 +167,21 @@ def enrol_csv(angkatan_id: int):
     errors = []
     if form.validate_on_submit():
         upload = form.file.data
-        raw = upload.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        try:
-            result = services.import_enrolments_csv(
+        text = uploaded_text(upload)
+        # A refused file is flashed, with its lines listed on the page.
+        done = run_service(
+            lambda: services.import_enrolments_csv(
                 angkatan, text, filename=services.clean_filename(upload.filename)
             )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        )
+        if done:
+            result = done.value
             flash(
                 _("%(c)s peserta didaftarkan, %(u)s diperbarui.", c=result.created, u=result.updated),
                 "success",
             )
             return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan_id))
+        errors = done.line_errors
     status = 400 if request.method == "POST" else 200
     return render_template("course_admin/enrol_csv.html", form=form, angkatan=angkatan, errors=errors), status
 
@@ -204,18 +200,17 @@ def enrolment_edit(enrolment_id: int):
         mentor, ok_mentor = _person(form.mentor)
         coach, ok_coach = _person(form.coach)
         if ok_mentor and ok_coach:
-            try:
+            upload = upload_of(form.surat_tugas)
+
+            def save() -> list[str]:
                 services.update_enrolment(enrolment, form.ndh.data, mentor, coach)
-                upload = _upload(form.surat_tugas)
-                old = services.set_surat_tugas(enrolment, upload) if upload is not None else []
-            except DomainError as exc:
-                _show_error(form, exc, file_field=form.surat_tugas)
-                enrolment = db.get_or_404(Enrolment, enrolment_id)
-            else:
-                db.session.commit()
-                services.discard_files(old)
-                flash(_("Data peserta disimpan."), "success")
+                return services.set_surat_tugas(enrolment, upload) if upload is not None else []
+
+            done = _run_on_form(save, form, file_field=form.surat_tugas, success=_("Data peserta disimpan."))
+            if done:
+                services.discard_files(done.value)
                 return redirect(url_for("course_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
+            enrolment = db.get_or_404(Enrolment, enrolment_id)
     return (
         render_template(
             "course_admin/enrolment_form.html", form=form, enrolment=enrolment, confirm_form=ConfirmForm()
@@ -234,14 +229,10 @@ def enrolment_status(enrolment_id: int):
     )
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.change_enrolment_status(enrolment, target)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Status peserta diperbarui."), "success")
+        run_service(
+            lambda: services.change_enrolment_status(enrolment, target),
+            success=_("Status peserta diperbarui."),
+        )
         return redirect(url_for("course_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
     question = (
         _(

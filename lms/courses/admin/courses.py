@@ -15,25 +15,24 @@ from lms.courses.admin.helpers import (
     _course_of,
     _preview,
     _program_choices,
-    _show_error,
+    _run_on_form,
     _status,
-    _upload,
     _version,
     _with_cap,
-    admin_required,
 )
 from lms.courses.forms import (
     COURSE_STATUS_LABELS,
     AdminCourseSearchForm,
-    ConfirmForm,
     CourseForm,
     MoveForm,
     PackageImportForm,
     StatusForm,
 )
 from lms.courses.models import Course, CourseStatus
-from lms.errors import DomainError, ImportRejected
+from lms.errors import DomainError
 from lms.extensions import db
+from lms.models_base import targets_from
+from lms.web import ConfirmForm, admin_required, run_service, upload_of
 
 
 @bp.get("/kursus/")
@@ -58,14 +57,15 @@ def course_new():
         if form.preview.data:
             preview = _preview(form, form.description_md)
         else:
-            try:
-                course = services.create_course(_course_data(form), cover=_upload(form.cover))
-            except DomainError as exc:
-                _show_error(form, exc, form.description_md, form.cover)
-            else:
-                db.session.commit()
-                flash(_("Kursus dibuat sebagai draf. Tambahkan modul dan pelajaran."), "success")
-                return redirect(url_for("course_admin.course_edit", course_id=course.id))
+            done = _run_on_form(
+                lambda: services.create_course(_course_data(form), cover=upload_of(form.cover)),
+                form,
+                form.description_md,
+                form.cover,
+                success=_("Kursus dibuat sebagai draf. Tambahkan modul dan pelajaran."),
+            )
+            if done:
+                return redirect(url_for("course_admin.course_edit", course_id=done.value.id))
     status = 200 if preview is not None and not form.errors else _status(form)
     return render_template("course_admin/course_form.html", form=form, course=None, preview=preview), status
 
@@ -85,18 +85,19 @@ def course_edit(course_id: int):
         if form.preview.data:
             preview = _preview(form, form.description_md)
         else:
-            try:
-                old = services.update_course(
-                    course, _course_data(form), _version(form), cover=_upload(form.cover)
-                )
-            except DomainError as exc:
-                _show_error(form, exc, form.description_md, form.cover)
-                course = _course_of(course_id)
-            else:
-                db.session.commit()
-                services.discard_files(old)
-                flash(_("Perubahan kursus disimpan."), "success")
+            done = _run_on_form(
+                lambda: services.update_course(
+                    course, _course_data(form), _version(form), cover=upload_of(form.cover)
+                ),
+                form,
+                form.description_md,
+                form.cover,
+                success=_("Perubahan kursus disimpan."),
+            )
+            if done:
+                services.discard_files(done.value)
                 return redirect(url_for("course_admin.course_edit", course_id=course.id))
+            course = _course_of(course_id)
     status = 200 if preview is not None and not form.errors else _status(form)
     return (
         render_template(
@@ -108,7 +109,7 @@ def course_edit(course_id: int):
             status_form=StatusForm(),
             confirm_form=ConfirmForm(),
             labels=COURSE_STATUS_LABELS,
-            transitions=services.COURSE_TRANSITIONS[course.status],
+            transitions=targets_from(services.COURSE_TRANSITIONS, course.status),
         ),
         status,
     )
@@ -122,13 +123,7 @@ def course_status(course_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.change_course_status(course, form.status.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    if run_service(lambda: services.change_course_status(course, form.status.data)):
         messages = {
             CourseStatus.PUBLISHED: _("Kursus diterbitkan. Peserta yang terdaftar kini dapat membukanya."),
             CourseStatus.DRAFT: _("Kursus dikembalikan ke draf. Kemajuan peserta tetap tersimpan."),
@@ -159,15 +154,10 @@ def course_delete(course_id: int):
     course = db.get_or_404(Course, course_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            old = services.delete_course(course)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        done = run_service(lambda: services.delete_course(course), success=_("Kursus dihapus."))
+        if not done:
             return redirect(url_for("course_admin.course_edit", course_id=course_id))
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Kursus dihapus."), "success")
+        services.discard_files(done.value)
         return redirect(url_for("course_admin.courses"))
     return render_template(
         "course_admin/confirm.html",
@@ -203,23 +193,20 @@ def course_import():
     errors = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            course = packages.import_course(
+        # A refused package is flashed with its lines listed; any other refusal goes on the form.
+        done = run_service(
+            lambda: packages.import_course(
                 upload.stream,
                 services.clean_filename(upload.filename),
                 slug=form.slug.data,
                 keep_status=bool(form.keep_status.data),
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-            flash(exc.message, "error")
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if done:
+            course = done.value
             flash(_("Kursus %(title)s diimpor.", title=course.title), "success")
             return redirect(url_for("course_admin.course_edit", course_id=course.id))
+        errors = done.line_errors
     status = 400 if request.method == "POST" else 200
     return render_template("course_admin/import.html", form=form, errors=errors), status

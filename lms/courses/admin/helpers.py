@@ -1,44 +1,24 @@
-"""The course admin's role gate and the helpers its views share: uploads, form versions, a
-service's error on the form, response status, choices and form data."""
+"""The helpers the course admin's views share: form versions, running a service from a form (its
+error on the field it concerns), response status, choices and form data. The role gate, the
+confirm form and uploads come from the shared web layer (``lms.web``)."""
 
 from __future__ import annotations
 
-from functools import wraps
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import abort, current_app, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
-from lms.courses import permissions, services
+from lms.courses import services
 from lms.courses.forms import CourseForm, LessonForm, options
 from lms.courses.models import Course
-from lms.errors import DomainError, StaleEdit
-from lms.extensions import db
+from lms.errors import StaleEdit
 from lms.markdown import MarkdownTooLong
 from lms.storage import UploadRejected
+from lms.web import Outcome, run_service
 
-
-def admin_required(view):
-    """Role gate: only admins author; everyone else gets 404 (the page does not exist for them).
-
-    The same gate as ``lms.accounts.admin_views.admin_required``; kept here because a feature may
-    not import another feature's views (tests/test_architecture.py)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not permissions.can_author(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _upload(field) -> services.Upload | None:
-    data = field.data
-    if data is None or not getattr(data, "filename", ""):
-        return None
-    return services.Upload(data.stream, data.filename)
+T = TypeVar("T")
 
 
 def _version(form) -> int | None:
@@ -48,16 +28,20 @@ def _version(form) -> int | None:
         return None
 
 
-def _show_error(form, exc: DomainError, markdown_field=None, file_field=None) -> None:
-    """Put a service's message next to the field it concerns, else at the top of the form."""
-    db.session.rollback()
-    if isinstance(exc, MarkdownTooLong) and markdown_field is not None:
-        markdown_field.errors = [*markdown_field.errors, exc.message]
-    elif isinstance(exc, UploadRejected) and file_field is not None:
-        file_field.errors = [*file_field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-    form._stale = getattr(form, "_stale", False) or isinstance(exc, StaleEdit)
+def _run_on_form(
+    action: Callable[[], T], form, markdown_field=None, file_field=None, success: str | None = None
+) -> Outcome[T]:
+    """:func:`lms.web.run_service` for an admin form: a service's message goes next to the field
+    it concerns (the Markdown or the file), else at the top of the form; a stale edit marks the
+    form so that the page answers 409 (see :func:`_status`)."""
+    outcome = run_service(
+        action,
+        form=form,
+        fields={MarkdownTooLong: markdown_field, UploadRejected: file_field},
+        success=success,
+    )
+    form._stale = getattr(form, "_stale", False) or isinstance(outcome.error, StaleEdit)
+    return outcome
 
 
 def _status(form) -> int:

@@ -11,17 +11,15 @@ from lms.courses.admin.helpers import (
     _is_fetch,
     _lesson_data,
     _preview,
-    _show_error,
+    _run_on_form,
     _status,
-    _upload,
     _version,
     _with_cap,
-    admin_required,
 )
-from lms.courses.forms import AttachmentForm, ConfirmForm, LessonForm, MoveForm
+from lms.courses.forms import AttachmentForm, LessonForm, MoveForm
 from lms.courses.models import Lesson, LessonAttachment, Module
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.web import ConfirmForm, admin_required, run_service, upload_of
 
 
 @bp.route("/modul/<int:module_id>/pelajaran/baru", methods=["GET", "POST"])
@@ -36,14 +34,15 @@ def lesson_new(module_id: int):
         if form.preview.data:
             preview = _preview(form, form.body_md)
         else:
-            try:
-                lesson = services.add_lesson(module, _lesson_data(form), file=_upload(form.file))
-            except DomainError as exc:
-                _show_error(form, exc, form.body_md, form.file)
-            else:
-                db.session.commit()
-                flash(_("Pelajaran ditambahkan."), "success")
-                return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+            done = _run_on_form(
+                lambda: services.add_lesson(module, _lesson_data(form), file=upload_of(form.file)),
+                form,
+                form.body_md,
+                form.file,
+                success=_("Pelajaran ditambahkan."),
+            )
+            if done:
+                return redirect(url_for("course_admin.lesson_edit", lesson_id=done.value.id))
     status = 200 if preview is not None and not form.errors else _status(form)
     return (
         render_template(
@@ -68,18 +67,19 @@ def lesson_edit(lesson_id: int):
         if form.preview.data:
             preview = _preview(form, form.body_md)
         else:
-            try:
-                old = services.update_lesson(
-                    lesson, _lesson_data(form), _version(form), file=_upload(form.file)
-                )
-            except DomainError as exc:
-                _show_error(form, exc, form.body_md, form.file)
-                lesson = db.get_or_404(Lesson, lesson_id)
-            else:
-                db.session.commit()
-                services.discard_files(old)
-                flash(_("Pelajaran disimpan."), "success")
+            done = _run_on_form(
+                lambda: services.update_lesson(
+                    lesson, _lesson_data(form), _version(form), file=upload_of(form.file)
+                ),
+                form,
+                form.body_md,
+                form.file,
+                success=_("Pelajaran disimpan."),
+            )
+            if done:
+                services.discard_files(done.value)
                 return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+            lesson = db.get_or_404(Lesson, lesson_id)
     status = 200 if preview is not None and not form.errors else _status(form)
     return (
         render_template(
@@ -144,14 +144,9 @@ def attachment_add(lesson_id: int):
     if not form.validate_on_submit():
         flash(_("Pilih berkas lampiran dulu."), "error")
     else:
-        try:
-            services.add_attachment(lesson, _upload(form.file))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Lampiran diunggah."), "success")
+        run_service(
+            lambda: services.add_attachment(lesson, upload_of(form.file)), success=_("Lampiran diunggah.")
+        )
     return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
 
 

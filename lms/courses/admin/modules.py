@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
-from lms.courses.admin.helpers import _is_fetch, _show_error, _status, _version, admin_required
-from lms.courses.forms import ConfirmForm, ModuleForm, MoveForm
+from lms.courses.admin.helpers import _is_fetch, _run_on_form, _status, _version
+from lms.courses.forms import ModuleForm, MoveForm
 from lms.courses.models import Course, CourseStatus, Module
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.web import ConfirmForm, admin_required
 
 
 @bp.route("/kursus/<int:course_id>/modul/baru", methods=["GET", "POST"])
@@ -22,15 +22,12 @@ def module_new(course_id: int):
     form = ModuleForm()
     if request.method == "GET":
         form.published.data = course.status == CourseStatus.DRAFT
-    if form.validate_on_submit():
-        try:
-            services.add_module(course, form.title.data, form.summary.data, bool(form.published.data))
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Modul ditambahkan."), "success")
-            return redirect(url_for("course_admin.course_edit", course_id=course.id))
+    if form.validate_on_submit() and _run_on_form(
+        lambda: services.add_module(course, form.title.data, form.summary.data, bool(form.published.data)),
+        form,
+        success=_("Modul ditambahkan."),
+    ):
+        return redirect(url_for("course_admin.course_edit", course_id=course.id))
     return render_template("course_admin/module_form.html", form=form, course=course, module=None), _status(
         form
     )
@@ -45,17 +42,15 @@ def module_edit(module_id: int):
     if request.method == "GET":
         form.version.data = str(module.version)
     elif form.validate_on_submit():
-        try:
-            services.update_module(
+        if _run_on_form(
+            lambda: services.update_module(
                 module, form.title.data, form.summary.data, bool(form.published.data), _version(form)
-            )
-        except DomainError as exc:
-            _show_error(form, exc)
-            module = db.get_or_404(Module, module_id)
-        else:
-            db.session.commit()
-            flash(_("Modul disimpan."), "success")
+            ),
+            form,
+            success=_("Modul disimpan."),
+        ):
             return redirect(url_for("course_admin.course_edit", course_id=module.course_id))
+        module = db.get_or_404(Module, module_id)
     return (
         render_template("course_admin/module_form.html", form=form, course=module.course, module=module),
         _status(form),

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
-from lms.courses.admin.helpers import _show_error, _status, _version, admin_required
+from lms.courses.admin.helpers import _run_on_form, _status, _version
 from lms.courses.forms import PROGRAM_KIND_LABELS, ProgramForm
 from lms.courses.models import Program
-from lms.errors import DomainError
 from lms.extensions import db
+from lms.web import admin_required
 
 
 @bp.get("/program/")
@@ -41,16 +41,15 @@ def program_form(program_id: int | None = None):
             description=form.description.data or "",
             project_label=form.project_label.data or "",
         )
-        try:
-            if program is None:
-                program = services.create_program(data)
-            else:
-                services.update_program(program, data, _version(form))
-        except DomainError as exc:
-            _show_error(form, exc)
-            program = db.session.get(Program, program_id) if program_id else None
-        else:
-            db.session.commit()
-            flash(_("Program disimpan."), "success")
+        if _run_on_form(
+            lambda: (
+                services.create_program(data)
+                if program is None
+                else services.update_program(program, data, _version(form))
+            ),
+            form,
+            success=_("Program disimpan."),
+        ):
             return redirect(url_for("course_admin.programs"))
+        program = db.session.get(Program, program_id) if program_id else None
     return render_template("course_admin/program_form.html", form=form, program=program), _status(form)

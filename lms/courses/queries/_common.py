@@ -1,20 +1,13 @@
-"""Low helpers that the course queries and services share: the plain-row read on the session's
-connection, the viewer's enrolment and completion columns of the two hottest pages, and the
-learner's local date and year (WIB, WITA or WIT)."""
+"""Low helpers that the course queries share: the plain-row read on the session's connection, and
+the viewer's enrolment and completion columns of the two hottest pages."""
 
 from __future__ import annotations
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam
 
 from lms.courses import permissions
 from lms.courses.models import Course, CourseCompletion
 from lms.extensions import db
-from lms.models_base import utcnow
-
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 def _read(stmt, params: dict):
@@ -26,20 +19,6 @@ def _read(stmt, params: dict):
     if session.autoflush:
         session.flush()
     return session.connection().execute(stmt, params)
-
-
-def local_year(at: datetime, timezone: str | None) -> int:
-    """The calendar year of ``at`` in the given Indonesian time zone (WIB, WITA or WIT)."""
-    try:
-        zone = ZoneInfo(timezone or DEFAULT_TIMEZONE)
-    except (KeyError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIMEZONE)
-    return at.astimezone(zone).year
-
-
-def local_today(timezone: str | None = None) -> date:
-    """Today's date in the given zone (WIB by default)."""
-    return utcnow().astimezone(ZoneInfo(timezone or DEFAULT_TIMEZONE)).date()
 
 
 def _viewer_columns(course_id_col, program_id_col) -> list:

@@ -13,8 +13,9 @@ from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select
 from lms.accounts.models import User
 from lms.courses import permissions
 from lms.courses.models import Angkatan, Course, CourseStatus, Lesson, Module, Program
-from lms.courses.queries._common import _read, local_today
+from lms.courses.queries._common import _read
 from lms.pagination import PagerNavigation
+from lms.timezones import local_today
 
 JP_BANDS = {"1-10": (1, 10), "11-40": (11, 40), "41+": (41, None)}
 

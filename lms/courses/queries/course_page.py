@@ -10,8 +10,9 @@ from sqlalchemy.orm import defer, joinedload
 
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Course, CourseCompletion, Program
-from lms.courses.queries._common import _read, _viewer_columns, _viewer_completion_join, local_today
+from lms.courses.queries._common import _read, _viewer_columns, _viewer_completion_join
 from lms.extensions import db
+from lms.timezones import local_today
 
 _COURSE_BY_SLUG_STMT = (
     select(Course)

@@ -22,10 +22,11 @@ from lms.courses.models import (
     LessonProgress,
     Module,
 )
-from lms.courses.queries._common import _read, local_today, local_year
+from lms.courses.queries._common import _read
 from lms.courses.queries.jp import jp_total
 from lms.courses.queries.outline import LessonRef, _ids, course_shapes
 from lms.courses.queries.requirements import requirements_progress
+from lms.timezones import local_today, local_year
 
 
 class MyAngkatan(NamedTuple):

@@ -16,7 +16,6 @@ Contracts other features rely on:
 """
 
 from lms.courses.models import COURSE_TRANSITIONS, ENROLMENT_TRANSITIONS
-from lms.courses.queries._common import DEFAULT_TIMEZONE, local_today, local_year
 from lms.courses.queries.catalogue import (
     JP_BANDS,
     LESSON_COUNTS_MAX,
@@ -65,7 +64,6 @@ from lms.courses.services._common import (
     COVER_MAX_BYTES,
     SLUG_RE,
     CourseError,
-    Upload,
     clean_filename,
     discard_files,
     render_body,
@@ -150,6 +148,8 @@ from lms.courses.services.progress import (
     view_needs_recording,
 )
 from lms.courses.services.urls import VideoEmbed, valid_link, video_embed
+from lms.storage import Upload
+from lms.timezones import local_today, local_year
 
 __all__ = [
     "add_attachment",
@@ -190,7 +190,6 @@ __all__ = [
     "create_course",
     "create_program",
     "credit_jp",
-    "DEFAULT_TIMEZONE",
     "delete_attachment",
     "delete_course",
     "delete_lesson",

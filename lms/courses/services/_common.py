@@ -1,24 +1,20 @@
-"""What every course service shares: the feature's domain error, an uploaded file, the stale-edit
-check, stored-file and filename helpers, Markdown rendering at save time, course slugs, and the
-loader option for an enrolment's people."""
+"""What every course service shares: the feature's domain error, stored-file and filename helpers,
+Markdown rendering at save time, course slugs, and the loader option for an enrolment's people."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from lms import storage
 from lms.accounts.models import User
 from lms.courses.models import Course
-from lms.errors import DomainError, StaleEdit
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.markdown import render_markdown
 
@@ -28,24 +24,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 class CourseError(DomainError):
     """A rule about courses, angkatan or enrolments was broken; the message is for the user."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file given to a service: its stream and the name the person's computer gave it."""
-
-    stream: BinaryIO
-    filename: str
-
-
-def _check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise StaleEdit(
-            _(
-                "Data ini sudah diubah oleh orang lain sejak Anda membukanya. "
-                "Muat ulang halaman, periksa perubahannya, lalu simpan lagi."
-            )
-        )
 
 
 def clean_filename(filename: str | None) -> str:
@@ -62,7 +40,7 @@ def discard_files(keys: Iterable[str | None]) -> None:
             storage.delete(key)
 
 
-def _store(upload: Upload, allowed: set[str], max_bytes: int | None = None) -> storage.StoredFile:
+def _store(upload: storage.Upload, allowed: set[str], max_bytes: int | None = None) -> storage.StoredFile:
     return storage.save(upload.stream, allowed, max_bytes)
 
 

@@ -14,8 +14,9 @@ from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
 from lms.courses import permissions
 from lms.courses.models import Angkatan, Course, CourseCompletion, CourseStatus, Enrolment, Program
-from lms.courses.services._common import CourseError, _check_version, _people
+from lms.courses.services._common import CourseError, _people
 from lms.courses.services.enrolments import _seat_count
+from lms.errors import check_version
 from lms.extensions import db
 
 
@@ -69,7 +70,7 @@ def create_angkatan(data: AngkatanData) -> Angkatan:
 
 def update_angkatan(angkatan: Angkatan, data: AngkatanData, expected_version: int | None) -> None:
     """Change an angkatan; a stale form is refused."""
-    _check_version(angkatan, expected_version)
+    check_version(angkatan.version, expected_version)
     _validate_angkatan(data)
     if (
         data.capacity is not None

@@ -22,11 +22,11 @@ from lms.courses.models import (
     LessonProgress,
     Module,
 )
-from lms.courses.queries._common import local_year
 from lms.courses.queries.requirements import requirements_progress
 from lms.courses.services.enrolments import change_enrolment_status
 from lms.extensions import db
 from lms.models_base import utcnow
+from lms.timezones import local_year
 
 
 def required_lessons_progress(user_id: int, course: Course) -> tuple[int, int]:

@@ -25,16 +25,15 @@ from lms.courses.services._common import (
     COVER_MAX_BYTES,
     SLUG_RE,
     CourseError,
-    Upload,
-    _check_version,
     _store,
     render_body,
     slugify,
     unique_slug,
 )
-from lms.errors import WorkflowError
+from lms.errors import WorkflowError, check_version
 from lms.extensions import db
-from lms.models_base import utcnow
+from lms.models_base import targets_from, utcnow
+from lms.storage import Upload
 
 
 @dataclass
@@ -104,7 +103,7 @@ def update_course(
     course: Course, data: CourseData, expected_version: int | None, cover: Upload | None = None
 ) -> list[str]:
     """Change a course's description; returns stored files to discard after the commit."""
-    _check_version(course, expected_version)
+    check_version(course.version, expected_version)
     slug = _validate_course(data, course)
     _apply_course(course, data, slug)
     old: list[str] = []
@@ -134,7 +133,7 @@ def change_course_status(course: Course, to: CourseStatus | str, at: datetime | 
     to = CourseStatus(to)
     if to == course.status:
         return
-    if to not in COURSE_TRANSITIONS[course.status]:
+    if to not in targets_from(COURSE_TRANSITIONS, course.status):
         raise WorkflowError(_("Status kursus tidak dapat diubah ke %(to)s.", to=to.value))
     if to == CourseStatus.PUBLISHED:
         has_content = db.session.scalar(

@@ -3,13 +3,12 @@ on any error), then apply."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import csvio
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
 from lms.courses import permissions
@@ -39,20 +38,10 @@ class _EnrolRow:
     coach: User | None
 
 
-def _read_csv(text: str):
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.DictReader(io.StringIO(text), dialect=dialect)
-
-
 def _read_lines(text: str, filename: str) -> list[tuple[int, dict[str, str]]]:
     """Read: the file's non-empty lines as (line number, {column: stripped value}), with the
     header's names lower-cased. A file without a ``nip`` column is refused on line 1."""
-    reader = _read_csv(text)
+    reader = csvio.read_dicts(text)
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "nip" not in header:
         raise ImportRejected(

@@ -22,11 +22,12 @@ from lms.courses.models import (
     EnrolmentStatus,
     EnrolmentVia,
 )
-from lms.courses.queries._common import local_today
-from lms.courses.services._common import CourseError, Upload, _store, clean_filename
+from lms.courses.services._common import CourseError, _store, clean_filename
 from lms.errors import WorkflowError
 from lms.extensions import db
-from lms.models_base import utcnow
+from lms.models_base import targets_from, utcnow
+from lms.storage import Upload
+from lms.timezones import local_today
 
 
 def change_enrolment_status(
@@ -36,7 +37,7 @@ def change_enrolment_status(
     to = EnrolmentStatus(to)
     if to == enrolment.status:
         return
-    if to not in ENROLMENT_TRANSITIONS[enrolment.status]:
+    if to not in targets_from(ENROLMENT_TRANSITIONS, enrolment.status):
         raise WorkflowError(_("Status pendaftaran tidak dapat diubah ke %(to)s.", to=to.value))
     enrolment.status = to
     enrolment.completed_at = (at or utcnow()) if to == EnrolmentStatus.COMPLETED else None

@@ -9,18 +9,12 @@ from sqlalchemy import select
 
 from lms import storage
 from lms.courses.models import Lesson, LessonAttachment, LessonKind, Module
-from lms.courses.services._common import (
-    CourseError,
-    Upload,
-    _check_version,
-    _store,
-    clean_filename,
-    render_body,
-)
+from lms.courses.services._common import CourseError, _store, clean_filename, render_body
 from lms.courses.services.modules import _move, _next_position
 from lms.courses.services.urls import valid_link, video_embed
-from lms.errors import DomainError
+from lms.errors import DomainError, check_version
 from lms.extensions import db
+from lms.storage import Upload
 
 
 @dataclass
@@ -95,7 +89,7 @@ def update_lesson(
 ) -> list[str]:
     """Edit a lesson. Every learner's progress on it is kept (progress rows point at the lesson,
     not at its text). Returns stored files to discard after the commit."""
-    _check_version(lesson, expected_version)
+    check_version(lesson.version, expected_version)
     html = _validate_lesson(data, has_file=file is not None or bool(lesson.file_key))
     old: list[str] = []
     _apply_lesson(lesson, data, html)

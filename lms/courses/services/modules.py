@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.courses.models import Course, Module, touch_courses
-from lms.courses.services._common import CourseError, _check_version
+from lms.courses.services._common import CourseError
+from lms.errors import check_version
 from lms.extensions import db
 
 
@@ -37,7 +38,7 @@ def update_module(
     module: Module, title: str, summary: str, published: bool, expected_version: int | None
 ) -> None:
     """Rename or describe a module and set its published flag; a stale form is refused."""
-    _check_version(module, expected_version)
+    check_version(module.version, expected_version)
     title = (title or "").strip()
     if not title:
         raise CourseError(_("Judul modul wajib diisi."))

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from lms.courses.models import Program, ProgramKind
-from lms.courses.services._common import CourseError, _check_version
+from lms.courses.services._common import CourseError
+from lms.errors import check_version
 from lms.extensions import db
 
 
@@ -60,7 +61,7 @@ def create_program(data: ProgramData) -> Program:
 
 def update_program(program: Program, data: ProgramData, expected_version: int | None) -> None:
     """Change a program; a stale form is refused."""
-    _check_version(program, expected_version)
+    check_version(program.version, expected_version)
     _validate_program(data, program)
     _apply_program(program, data)
     db.session.flush()
