@@ -40,6 +40,19 @@ def discard_files(keys: Iterable[str | None]) -> None:
             storage.delete(key)
 
 
+def _lesson_files(lessons) -> list[str | None]:
+    """The stored files of ``lessons``: each one's own file and its attachments."""
+    return [key for lesson in lessons for key in (lesson.file_key, *(a.key for a in lesson.attachments))]
+
+
+def _delete(obj, keys: Iterable[str | None]) -> list[str]:
+    """Delete ``obj`` (its children go with it) and return the stored files it leaves behind
+    (``keys``, read before the delete) for the caller to discard after the commit."""
+    db.session.delete(obj)
+    db.session.flush()
+    return [k for k in keys if k]
+
+
 def _store(upload: storage.Upload, allowed: set[str], max_bytes: int | None = None) -> storage.StoredFile:
     return storage.save(upload.stream, allowed, max_bytes)
 

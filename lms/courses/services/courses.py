@@ -25,6 +25,8 @@ from lms.courses.services._common import (
     COVER_MAX_BYTES,
     SLUG_RE,
     CourseError,
+    _delete,
+    _lesson_files,
     _store,
     render_body,
     slugify,
@@ -165,14 +167,8 @@ def delete_course(course: Course) -> list[str]:
         raise WorkflowError(
             _("Kursus ini sudah dipakai angkatan atau diselesaikan peserta; arsipkan saja, jangan dihapus.")
         )
-    keys = [course.cover_key]
-    for module in course.modules:
-        for lesson in module.lessons:
-            keys.append(lesson.file_key)
-            keys.extend(a.key for a in lesson.attachments)
-    db.session.delete(course)
-    db.session.flush()
-    return [k for k in keys if k]
+    lessons = [lesson for module in course.modules for lesson in module.lessons]
+    return _delete(course, [course.cover_key, *_lesson_files(lessons)])
 
 
 def admin_courses_query(q: str | None = None, status: str | None = None) -> Select:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from lms import storage
 from lms.courses.models import Lesson, LessonAttachment, LessonKind, Module
-from lms.courses.services._common import CourseError, _store, clean_filename, render_body
-from lms.courses.services.modules import _move, _next_position
+from lms.courses.services._common import (
+    CourseError,
+    _delete,
+    _lesson_files,
+    _store,
+    clean_filename,
+    render_body,
+)
+from lms.courses.services.modules import _move_among, _next_position
 from lms.courses.services.urls import valid_link, video_embed
 from lms.errors import DomainError, check_version
 from lms.extensions import db
@@ -108,20 +114,12 @@ def update_lesson(
 
 def move_lesson(lesson: Lesson, direction: int) -> bool:
     """Move a lesson one place up (-1) or down (+1) inside its module."""
-    siblings = list(
-        db.session.scalars(
-            select(Lesson).where(Lesson.module_id == lesson.module_id).order_by(Lesson.position, Lesson.id)
-        )
-    )
-    return _move(siblings, lesson, direction, Lesson)
+    return _move_among(lesson, direction, Lesson, Lesson.module_id)
 
 
 def delete_lesson(lesson: Lesson) -> list[str]:
     """Delete a lesson (its progress rows go with it); returns files to discard."""
-    keys = [lesson.file_key, *(a.key for a in lesson.attachments)]
-    db.session.delete(lesson)
-    db.session.flush()
-    return [k for k in keys if k]
+    return _delete(lesson, _lesson_files([lesson]))
 
 
 def add_attachment(lesson: Lesson, file: Upload) -> LessonAttachment:
@@ -142,10 +140,7 @@ def add_attachment(lesson: Lesson, file: Upload) -> LessonAttachment:
 
 def delete_attachment(attachment: LessonAttachment) -> list[str]:
     """Remove an attachment; returns its file to discard."""
-    key = attachment.key
-    db.session.delete(attachment)
-    db.session.flush()
-    return [key]
+    return _delete(attachment, [attachment.key])
 
 
 def preview_markdown(source: str | None) -> tuple[str, str | None]:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.courses.models import Course, Module, touch_courses
-from lms.courses.services._common import CourseError
+from lms.courses.services._common import CourseError, _delete, _lesson_files
 from lms.errors import check_version
 from lms.extensions import db
 
@@ -79,22 +79,24 @@ def _move(items: list, item, direction: int, model) -> bool:
     return True
 
 
-def move_module(module: Module, direction: int) -> bool:
-    """Move a module one place up (-1) or down (+1); False when already at the edge."""
+def _move_among(item, direction: int, model, parent_col) -> bool:
+    """Move ``item`` one place among the rows of ``model`` with the same parent (``parent_col``:
+    the module's course, the lesson's module), in their order."""
     siblings = list(
         db.session.scalars(
-            select(Module).where(Module.course_id == module.course_id).order_by(Module.position, Module.id)
+            select(model)
+            .where(parent_col == getattr(item, parent_col.key))
+            .order_by(model.position, model.id)
         )
     )
-    return _move(siblings, module, direction, Module)
+    return _move(siblings, item, direction, model)
+
+
+def move_module(module: Module, direction: int) -> bool:
+    """Move a module one place up (-1) or down (+1); False when already at the edge."""
+    return _move_among(module, direction, Module, Module.course_id)
 
 
 def delete_module(module: Module) -> list[str]:
     """Delete a module with its lessons (their progress goes too); returns files to discard."""
-    keys = []
-    for lesson in module.lessons:
-        keys.append(lesson.file_key)
-        keys.extend(a.key for a in lesson.attachments)
-    db.session.delete(module)
-    db.session.flush()
-    return [k for k in keys if k]
+    return _delete(module, _lesson_files(module.lessons))
