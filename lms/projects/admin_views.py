@@ -12,15 +12,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from lms.accounts.models import Role, User, UserRole
 from lms.courses.models import Angkatan, Program
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
 from lms.projects import permissions, services
 from lms.projects.forms import ButtonForm, CriteriaForm, MembersForm, SessionForm, StageForm, with_due_dates
 from lms.projects.models import SeminarSession, StageTemplate
+from lms.projects.queries import seminars as seminar_queries
 
 bp = Blueprint("project_admin", __name__, url_prefix="/proyek/admin")
 
@@ -300,11 +299,7 @@ def seminars(angkatan_id: int):
             db.session.commit()
             flash(_("Sesi seminar dijadwalkan. Tetapkan penguji dan peserta."), "success")
             return redirect(url_for("project_admin.session", session_id=sess.id))
-    sessions = db.session.scalars(
-        select(SeminarSession)
-        .where(SeminarSession.angkatan_id == angkatan.id)
-        .order_by(SeminarSession.starts_at)
-    ).all()
+    sessions = seminar_queries.angkatan_sessions(angkatan)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/admin/seminars.html", angkatan=angkatan, form=form, sessions=sessions
@@ -317,12 +312,7 @@ def session(session_id: int):
     """Assign a session's penguji and participants (time slots follow the order)."""
     sess = db.get_or_404(SeminarSession, session_id)
     form = MembersForm()
-    examiners = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.PENGUJI)
-        .order_by(User.full_name)
-    ).all()
+    examiners = seminar_queries.examiner_choices()
     enrolments = db.session.scalars(services.angkatan_enrolments(sess.angkatan)).unique().all()
     form.examiners.choices = [(u.id, u.full_name) for u in examiners]
     form.participants.choices = [(e.id, f"{e.ndh or '-'}. {e.user.full_name}") for e in enrolments]

@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from lms.errors import DomainError, StaleEdit
 from lms.extensions import db
@@ -38,6 +37,7 @@ from lms.projects.forms import (
     with_scores,
 )
 from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
+from lms.projects.queries import seminars as seminar_queries
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -281,12 +281,11 @@ def decide(submission_id: int):
 def sessions():
     """Seminar sessions I take part in (as penguji, mentor or coach)."""
     _queue_gate()
-    stmt = (
-        permissions.visible_sessions(current_user)
-        .options(joinedload(SeminarSession.angkatan), joinedload(SeminarSession.stage))
-        .order_by(SeminarSession.starts_at.desc())
+    page = db.paginate(
+        seminar_queries.my_sessions(current_user),
+        per_page=current_app.config.get("PER_PAGE", 25),
+        error_out=False,
     )
-    page = db.paginate(stmt, per_page=current_app.config.get("PER_PAGE", 25), error_out=False)
     return render_template("reviews/sessions.html", page=page)
 
 

@@ -20,8 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from lms import storage
 from lms.courses.models import Enrolment
@@ -50,6 +48,7 @@ from lms.projects.models import (
     SubmissionFile,
     SubmissionVersion,
 )
+from lms.projects.queries import home
 
 bp = Blueprint("projects", __name__, url_prefix="/proyek")
 
@@ -101,29 +100,12 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
 def index():
     """My projects (one per enrolment in a program with a project) and the projects of the
     participants I guide or examine."""
-    mine = db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at.desc())
-    ).all()
-    mine = [e for e in mine if e.angkatan.program is not None and e.angkatan.program.has_project]
-    own_projects = {
-        p.enrolment_id: p
-        for p in db.session.scalars(
-            select(Project).where(Project.enrolment_id.in_([e.id for e in mine] or [0]))
-        )
-    }
+    mine = home.my_enrolments(current_user)
+    own_projects = home.projects_by_enrolment(mine)
     guided = None
     if not permissions.is_admin(current_user):
-        stmt = (
-            permissions.visible_projects(current_user)
-            .where(Enrolment.user_id != current_user.id)
-            .options(
-                joinedload(Project.enrolment).options(
-                    joinedload(Enrolment.user), joinedload(Enrolment.angkatan)
-                )
-            )
-        )
         guided = db.paginate(
-            stmt.order_by(Project.title), per_page=current_app.config["PER_PAGE"], error_out=False
+            home.guided_projects(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
         )
     return render_template(
         "projects/index.html",

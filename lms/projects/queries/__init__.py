@@ -5,6 +5,8 @@
 - ``overview``: the admin overview's rows (angkatan, enrolments, the participants x stages
   matrix, decisions owed per reviewer).
 - ``catalogue``: the catalogue of past projects.
+- ``home``: the projects home page (my projects, the projects I guide or examine).
+- ``seminars``: the seminar lists (an angkatan's sessions, the penguji, my sessions).
 - ``audit``: the audit log page's query.
 
 Queries import models and permissions (and each other), never services; services and views
