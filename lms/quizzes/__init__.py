@@ -1,0 +1,2 @@
+"""Quizzes: the question bank, question types, quizzes (pre-test, post-test, module quizzes), attempts,
+grading and reports."""
