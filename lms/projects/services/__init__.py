@@ -7,9 +7,9 @@ Modules: ``program`` (stage templates, rubrics, attitude criteria, due dates), `
 state machine and submitting), ``decisions`` (reviewers' decisions and rubric scores),
 ``milestones``, ``consultations``, ``seminars``, ``attitude``, ``exports`` (the overview CSV),
 ``digest`` (the daily overdue digest); helpers shared by them: ``auditlog``, ``labels``,
-``scoring``, ``stale`` (stale-edit check), ``uploads``. Page read-models and cached statements
-(the review queue, the admin overview, the catalogue, the audit page) live in
-``lms.projects.queries`` and are re-exported here.
+``scoring``, ``uploads`` (the stale-edit check is the shared one in ``lms.errors``). Page
+read-models and cached statements (the review queue, the admin overview, the catalogue, the
+audit page) live in ``lms.projects.queries`` and are re-exported here.
 
 Interfaces other features (and the CLI, the worker and bench/) use:
 
@@ -97,7 +97,6 @@ from lms.projects.services.seminars import (
     set_outcome,
     set_session_members,
 )
-from lms.projects.services.stale import stale_guard, stale_message
 from lms.projects.services.uploads import ALLOWED_KINDS, Upload
 from lms.projects.services.workflow import (
     days_waiting,
@@ -117,8 +116,6 @@ __all__ = [
     "TERM_LABELS",
     "MILESTONE_STATUS_LABELS",
     "state_label",
-    "stale_message",
-    "stale_guard",
     "audit",
     "audit_log",
     "DEFAULT_STAGES",

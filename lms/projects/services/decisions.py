@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
-from lms.errors import DomainError, PermissionDenied, WorkflowError
+from lms.errors import DomainError, PermissionDenied, WorkflowError, check_version, stale_guard
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.notifications import services as notifications
@@ -28,7 +28,6 @@ from lms.projects.models import (
 from lms.projects.services.auditlog import audit
 from lms.projects.services.labels import state_label
 from lms.projects.services.scoring import _validate_scores
-from lms.projects.services.stale import _check_version, _flush_or_stale, stale_guard
 from lms.projects.services.workflow import move_submission, stage_path
 
 
@@ -72,7 +71,7 @@ def decide(
 
 
 def _decide(submission, reviewer, decision, comment, scores, expected_version, now):
-    _check_version(submission, expected_version)
+    check_version(submission.version, expected_version)
     decision = Decision(decision)
     if not submission.is_waiting:
         raise WorkflowError(_("Pengajuan ini tidak sedang menunggu keputusan."))
@@ -124,7 +123,8 @@ def _decide(submission, reviewer, decision, comment, scores, expected_version, n
                     uploaded_by_id=f.uploaded_by_id,
                 )
             )
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
     audit(
         reviewer,
         project.id,

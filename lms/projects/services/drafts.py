@@ -7,12 +7,11 @@ from sqlalchemy import select
 
 from lms import storage
 from lms.accounts.models import User
-from lms.errors import WorkflowError
+from lms.errors import WorkflowError, check_version, stale_guard
 from lms.extensions import db
 from lms.markdown import render_markdown
 from lms.projects.models import StageSubmission, SubmissionFile
 from lms.projects.services.projects import MAX_TEXT_CHARS
-from lms.projects.services.stale import _check_version, _flush_or_stale
 from lms.projects.services.uploads import Upload, _store_all
 
 
@@ -75,8 +74,9 @@ def save_draft(
     """Save the draft text and any new files."""
     if not submission.is_editable:
         raise WorkflowError(_("Pengajuan yang sedang ditinjau atau sudah disetujui tidak dapat diubah."))
-    _check_version(submission, expected_version)
+    check_version(submission.version, expected_version)
     render_markdown(body_md, MAX_TEXT_CHARS)  # refuses over-long text with a message
     submission.draft_md = body_md or ""
     add_draft_files(submission, uploads, by, max_bytes)
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.errors import DomainError, PermissionDenied
+from lms.errors import DomainError, PermissionDenied, check_version, stale_guard
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.projects import permissions
 from lms.projects.models import Milestone, MilestoneEvidence, MilestoneStatus, MilestoneTerm, Project
 from lms.projects.services.auditlog import audit
-from lms.projects.services.stale import _check_version, _flush_or_stale
 from lms.projects.services.uploads import Upload, _store_all
 
 
@@ -57,7 +56,7 @@ def update_milestone(
     milestone: Milestone, status: str, target_date: date | None, by: User, expected_version: int | None
 ) -> None:
     """The participant updates status and target date; a change un-confirms it."""
-    _check_version(milestone, expected_version)
+    check_version(milestone.version, expected_version)
     new_status = MilestoneStatus(status)
     if new_status != milestone.status:
         audit(
@@ -67,7 +66,8 @@ def update_milestone(
         milestone.confirmed_by_id = None
         milestone.confirmed_at = None
     milestone.target_date = target_date
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
 
 
 def add_evidence(
@@ -113,9 +113,10 @@ def confirm_milestone(milestone: Milestone, by: User, expected_version: int | No
     """The mentor confirms a milestone (and its evidence)."""
     if not permissions.can_confirm_milestone(by, milestone):
         raise PermissionDenied(_("Hanya mentor peserta yang dapat mengonfirmasi milestone."))
-    _check_version(milestone, expected_version)
+    check_version(milestone.version, expected_version)
     if milestone.confirmed_at is None:
         milestone.confirmed_by_id = by.id
         milestone.confirmed_at = utcnow()
         audit(by, milestone.project_id, "milestone_confirmed", milestone, "", milestone.title)
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()

@@ -12,11 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Program
-from lms.errors import DomainError, ImportRejected, LineError
+from lms.errors import DomainError, ImportRejected, LineError, check_version, stale_guard
 from lms.extensions import db
 from lms.projects.models import AttitudeCriterion, RubricCriterion, StageDueDate, StageTemplate
 from lms.projects.services.auditlog import audit
-from lms.projects.services.stale import _check_version, _flush_or_stale
 
 # The default cycle for PKN II, PKA and PKP (DOMAIN.md); admins change it per program.
 DEFAULT_STAGES = [
@@ -194,10 +193,11 @@ def create_stage(program: Program, data: StageData, by: User) -> StageTemplate:
 
 def update_stage(stage: StageTemplate, data: StageData, by: User, expected_version: int | None) -> None:
     """Change a stage of a program's template (refused when someone else changed it meanwhile)."""
-    _check_version(stage, expected_version)
+    check_version(stage.version, expected_version)
     old = _stage_summary(stage)
     _apply_stage(stage, data)
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
     audit(by, None, "stage_updated", stage, old, _stage_summary(stage))
 
 

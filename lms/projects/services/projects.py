@@ -11,13 +11,12 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.courses.models import Enrolment, EnrolmentStatus
-from lms.errors import DomainError, PermissionDenied, WorkflowError
+from lms.errors import DomainError, PermissionDenied, WorkflowError, check_version, stale_guard
 from lms.extensions import db
 from lms.projects import permissions
 from lms.projects.models import WAITING_STATES, Project, StageSubmission, StageTemplate, SubmissionState
 from lms.projects.services.auditlog import audit
 from lms.projects.services.program import due_dates, program_stages
-from lms.projects.services.stale import _check_version, _flush_or_stale
 
 MAX_TEXT_CHARS = 100_000
 
@@ -71,10 +70,11 @@ def start_project(enrolment: Enrolment, data: ProjectData, by: User) -> Project:
 
 def update_project(project: Project, data: ProjectData, by: User, expected_version: int | None) -> None:
     """Edit the project's description (refused on a stale form)."""
-    _check_version(project, expected_version)
+    check_version(project.version, expected_version)
     old = project.title
     _apply_project(project, data)
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
     if old != project.title:
         audit(by, project.id, "project_title_changed", project, old, project.title)
 

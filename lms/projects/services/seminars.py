@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Role, User
 from lms.courses.models import Angkatan, Enrolment
-from lms.errors import DomainError, PermissionDenied
+from lms.errors import DomainError, PermissionDenied, check_version, stale_guard
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.notifications import services as notifications
@@ -28,7 +28,6 @@ from lms.projects.services.auditlog import audit
 from lms.projects.services.labels import OUTCOME_LABELS
 from lms.projects.services.projects import project_of
 from lms.projects.services.scoring import _validate_scores
-from lms.projects.services.stale import _check_version, _flush_or_stale
 
 
 def create_session(
@@ -153,14 +152,15 @@ def set_outcome(slot: SeminarSlot, outcome: str, note: str, by: User, expected_v
     """Record the seminar outcome: lulus, lulus dengan perbaikan, ditunda or tidak lulus."""
     if not permissions.can_decide_outcome(by, slot):
         raise PermissionDenied(_("Hanya penguji sesi ini yang dapat menetapkan hasil seminar."))
-    _check_version(slot, expected_version)
+    check_version(slot.version, expected_version)
     new = SeminarOutcome(outcome)
     old = slot.outcome.value if slot.outcome else ""
     slot.outcome = new
     slot.outcome_note = (note or "").strip()
     slot.decided_by_id = by.id
     slot.decided_at = utcnow()
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
     project = project_of(slot.enrolment)
     audit(by, project.id if project else None, "seminar_outcome", slot, old, new.value)
     notifications.notify(

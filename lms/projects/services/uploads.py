@@ -1,25 +1,17 @@
-"""Files handed to the services: storing a batch of uploads all or nothing, with clean names."""
+"""Files handed to the services (``lms.storage.Upload``): storing a batch of uploads all or
+nothing, with clean names."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from flask_babel import gettext as _
 
 from lms import storage
 from lms.extensions import db
+from lms.storage import Upload
 
 ALLOWED_KINDS = storage.DOCUMENT_KINDS
-
-
-@dataclass
-class Upload:
-    """A file handed to a service: a binary stream and the name the user gave it."""
-
-    stream: BinaryIO
-    filename: str
 
 
 def _clean_name(name: str | None) -> str:

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.errors import DomainError, PermissionDenied, WorkflowError
+from lms.errors import DomainError, PermissionDenied, WorkflowError, check_version, stale_guard
 from lms.extensions import db
 from lms.markdown import render_markdown
-from lms.models_base import utcnow
+from lms.models_base import next_state, utcnow
 from lms.notifications import services as notifications
 from lms.projects import permissions
 from lms.projects.models import (
@@ -29,13 +29,12 @@ from lms.projects.services.auditlog import audit
 from lms.projects.services.drafts import draft_files
 from lms.projects.services.labels import state_label
 from lms.projects.services.projects import MAX_TEXT_CHARS, project_stages
-from lms.projects.services.stale import _check_version, _flush_or_stale
 
 
 def move_submission(submission: StageSubmission, event: SubmissionEvent, now: datetime | None = None) -> None:
     """The one function that changes a submission's state, by the transition table, and keeps the
     columns the state implies (waiting_since, approved_at) in step."""
-    target = TRANSITIONS.get((submission.state, event))
+    target = next_state(TRANSITIONS, submission.state, event)
     if target is None:
         raise WorkflowError(
             _(
@@ -60,7 +59,7 @@ def submit_stage(
     project = submission.project
     if not permissions.is_owner(by, project):
         raise PermissionDenied(_("Hanya peserta pemilik proyek yang dapat mengajukan."))
-    _check_version(submission, expected_version)
+    check_version(submission.version, expected_version)
     rows = project_stages(project)
     row = next((r for r in rows if r.stage.id == submission.stage_id), None)
     if row is None or not row.open:
@@ -85,7 +84,8 @@ def submit_stage(
         submitted_at=now or utcnow(),
     )
     db.session.add(version)
-    _flush_or_stale()
+    with stale_guard():
+        db.session.flush()
     for f in files:
         f.version_id = version.id
     db.session.flush()
