@@ -20,6 +20,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.quizzes import permissions, services
+from lms.quizzes import question_types as qt
 from lms.quizzes.forms import (
     GRADING_LABELS,
     KIND_LABELS,
@@ -29,7 +30,6 @@ from lms.quizzes.forms import (
     StartForm,
 )
 from lms.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
-from lms.quizzes.question_types import parse_number
 
 bp = Blueprint("quizzes", __name__)
 
@@ -395,13 +395,15 @@ def grade_essays(quiz_id: int, question_id: int):
         rows = db.session.scalars(
             select(AttemptQuestion)
             .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .where(AttemptQuestion.id.in_(ids), Attempt.quiz_id == quiz.id, AttemptQuestion.qtype == "essay")
+            .where(
+                AttemptQuestion.id.in_(ids), Attempt.quiz_id == quiz.id, qt.manual_only(AttemptQuestion.qtype)
+            )
         ).all()
         for aq in rows:
             raw = request.form.get(f"nilai_{aq.id}", "").strip()
             if not raw:
                 continue
-            score = parse_number(raw)
+            score = qt.parse_number(raw)
             try:
                 if score is None:
                     raise DomainError(_("Nilai harus berupa angka."))

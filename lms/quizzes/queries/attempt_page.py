@@ -35,26 +35,6 @@ class QuestionView:
     def field(self) -> str:
         return f"q{self.aq.id}"
 
-    def options(self) -> list[dict]:
-        """Options in this attempt's order (choice types)."""
-        by_id = {str(o["id"]): o for o in self.aq.data.get("options", [])}
-        return [by_id[i] for i in self.aq.order if i in by_id]
-
-    def chosen(self) -> set[str]:
-        response = self.response or {}
-        if "choice" in response:
-            return {str(response["choice"])}
-        return {str(c) for c in response.get("choices", [])}
-
-    def items(self) -> list[dict]:
-        return [p for p in self.aq.data.get("pairs", []) if (p.get("left") or "").strip()]
-
-    def choices(self) -> list[str]:
-        return list(self.aq.order)
-
-    def pair_choice(self, pair_id) -> str:
-        return ((self.response or {}).get("pairs") or {}).get(str(pair_id), "")
-
 
 @dataclass
 class AttemptPage:
@@ -122,18 +102,4 @@ def page_of(attempt_page_obj: AttemptPage, number: int) -> int:
 
 def feedback_for(view: QuestionView) -> list[str]:
     """Rendered feedback HTML that belongs to the learner's answer."""
-    data, response = view.aq.data, view.response
-    kind = view.kind
-    out = []
-    if view.aq.qtype in ("single", "multi"):
-        by_id = {str(o["id"]): o for o in data.get("options", [])}
-        out = [by_id[c].get("feedback_html", "") for c in kind._chosen(response) if c in by_id]
-    elif view.aq.qtype == "truefalse" and kind.is_answered(response):
-        out = [data.get("feedback_true_html" if response["value"] else "feedback_false_html", "")]
-    elif view.aq.qtype in ("short", "numeric"):
-        match = kind._match(data, response)
-        if match:
-            out = [match.get("feedback_html", "")]
-        if (not match or not match.get("fraction")) and data.get("wrong_feedback_html"):
-            out.append(data["wrong_feedback_html"])
-    return [f for f in out if f]
+    return [f for f in view.kind.feedback_html(view.aq.data, view.response) if f]

@@ -44,7 +44,7 @@ def search_questions(
     if category_id:
         stmt = stmt.where(Question.category_id == category_id)
     if qtype:
-        stmt = stmt.where(Question.qtype == qtype)
+        stmt = stmt.filter_by(qtype=qtype)
     if tag:
         stmt = stmt.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag)))
     if q:

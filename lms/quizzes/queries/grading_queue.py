@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from lms.accounts.models import User
 from lms.courses.models import Course, Enrolment
 from lms.quizzes import permissions as quiz_permissions
+from lms.quizzes import question_types as qt
 from lms.quizzes.models import Attempt, AttemptAnswer, AttemptQuestion, AttemptState, Quiz
 
 
@@ -29,7 +30,7 @@ def pending_essays_stmt(grader: User, course_id: int | None = None, mine_only: b
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .join(Course, Course.id == Quiz.course_id)
         .where(
-            AttemptQuestion.qtype == "essay",
+            qt.manual_only(AttemptQuestion.qtype),
             AttemptQuestion.graded_at.is_(None),
             Attempt.state == AttemptState.NEEDS_GRADING,
             Quiz.course_id.in_(quiz_permissions.gradeable_course_ids(grader)),
@@ -64,7 +65,7 @@ def essay_answers_stmt(
         .outerjoin(AttemptAnswer, AttemptAnswer.attempt_question_id == AttemptQuestion.id)
         .where(
             Attempt.quiz_id == quiz.id,
-            AttemptQuestion.qtype == "essay",
+            qt.manual_only(AttemptQuestion.qtype),
             Attempt.state.in_([AttemptState.NEEDS_GRADING, AttemptState.GRADED]),
         )
         .order_by(Attempt.submitted_at, AttemptQuestion.id)

@@ -9,7 +9,6 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -94,18 +93,7 @@ def item_analysis(quiz: Quiz) -> ItemAnalysis:
 
 
 def _option_stats(sample: AttemptQuestion, counter: Counter) -> list[OptionStat]:
-    data = sample.data
-    if sample.qtype in ("single", "multi"):
-        return [
-            OptionStat(o["text"], counter.get(str(o["id"]), 0), float(o.get("fraction", 0)) > 0)
-            for o in data.get("options", [])
-        ]
-    if sample.qtype == "truefalse":
-        return [
-            OptionStat(_("Benar"), counter.get("true", 0), data.get("correct") is True),
-            OptionStat(_("Salah"), counter.get("false", 0), data.get("correct") is False),
-        ]
-    return [OptionStat(label, count, False) for label, count in counter.most_common(5)]
+    return [OptionStat(*row) for row in qt.get_type(sample.qtype).analysis_options(sample.data, counter)]
 
 
 def item_analysis_csv(quiz: Quiz, analysis: ItemAnalysis) -> str:

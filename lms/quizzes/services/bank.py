@@ -18,7 +18,7 @@ from lms.markdown import sanitize_html
 from lms.quizzes import aiken, gift
 from lms.quizzes import question_types as qt
 from lms.quizzes.models import Question, QuestionCategory, QuestionTag, Quiz, QuizSlot, TextFormat
-from lms.quizzes.services.rendering import _render_data, render_inline, render_text, strip_rendered
+from lms.quizzes.services.rendering import render_data, render_inline, render_text, strip_rendered
 
 DEFAULT_CATEGORY = "Umum"
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -58,29 +58,13 @@ def _apply(question: Question, parsed: gift.ParsedQuestion) -> None:
     question.text_html = render_text(text, fmt)
     question.general_feedback = general
     question.general_feedback_html = render_inline(general, fmt)
-    question.data = _render_data(parsed.qtype, data, fmt)
+    question.data = render_data(parsed.qtype, data, fmt)
     question.idnumber = parsed.idnumber
     question.tag_rows = [QuestionTag(tag=t) for t in normalize_tags(parsed.tags)]
 
 
 def _sanitize_data(qtype: str, data: dict) -> dict:
-    data = strip_rendered(data)
-    for key in ("options", "answers"):
-        if key in data:
-            data[key] = [
-                {
-                    **item,
-                    **({"text": sanitize_html(item["text"])} if qtype in ("single", "multi") else {}),
-                    "feedback": sanitize_html(item.get("feedback", "")),
-                }
-                for item in data[key]
-            ]
-    if "pairs" in data:
-        data["pairs"] = [{**p, "left": sanitize_html(p.get("left", ""))} for p in data["pairs"]]
-    for key in ("feedback_true", "feedback_false", "wrong_feedback"):
-        if data.get(key):
-            data[key] = sanitize_html(data[key])
-    return data
+    return qt.get_type(qtype).sanitize_data(strip_rendered(data), sanitize_html)
 
 
 def _title_from(text: str) -> str:

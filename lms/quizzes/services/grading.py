@@ -175,7 +175,7 @@ def grade_essay(
     )
     if attempt.state not in (AttemptState.NEEDS_GRADING, AttemptState.GRADED):
         raise WorkflowError(_("Percobaan ini belum dikumpulkan."))
-    if attempt_question.qtype != "essay":
+    if not qt.get_type(attempt_question.qtype).manual:
         raise DomainError(_("Hanya soal esai yang dinilai manual."))
     if score is None or not 0 <= score <= attempt_question.mark:
         raise DomainError(_("Nilai harus antara 0 dan %(m)s.", m=_fmt_mark(attempt_question.mark)))

@@ -9,6 +9,7 @@ import re
 from markupsafe import escape
 
 from lms.markdown import render_markdown, sanitize_html
+from lms.quizzes import question_types as qt
 from lms.quizzes.models import TextFormat
 
 
@@ -33,42 +34,9 @@ def render_inline(source: str, fmt: str) -> str:
     return match.group(1) if match and "<p>" not in match.group(1) else html
 
 
-def _render_data(qtype: str, data: dict, fmt: str) -> dict:
-    """``data`` with the HTML of options, pair items and feedback added."""
-    out = dict(data)
-    if qtype in ("single", "multi"):
-        out["options"] = [
-            {
-                **o,
-                "html": render_inline(o["text"], fmt),
-                "feedback_html": render_inline(o.get("feedback", ""), fmt),
-            }
-            for o in data.get("options", [])
-        ]
-    elif qtype in ("short", "numeric"):
-        out["answers"] = [
-            {**a, "feedback_html": render_inline(a.get("feedback", ""), fmt)} for a in data.get("answers", [])
-        ]
-        if data.get("wrong_feedback"):
-            out["wrong_feedback_html"] = render_inline(data["wrong_feedback"], fmt)
-    elif qtype == "matching":
-        out["pairs"] = [
-            {**p, "left_html": render_inline(p.get("left", ""), fmt)} for p in data.get("pairs", [])
-        ]
-    elif qtype == "truefalse":
-        out["feedback_true_html"] = render_inline(data.get("feedback_true", ""), fmt)
-        out["feedback_false_html"] = render_inline(data.get("feedback_false", ""), fmt)
-    return out
-
-
-_RENDERED_KEYS = {
-    "html",
-    "feedback_html",
-    "left_html",
-    "wrong_feedback_html",
-    "feedback_true_html",
-    "feedback_false_html",
-}
+def render_data(qtype: str, data: dict, fmt: str) -> dict:
+    """``data`` with the HTML of options, pair items and feedback added (by the question's type)."""
+    return qt.get_type(qtype).render_data(data, lambda source: render_inline(source, fmt))
 
 
 def strip_rendered(data: dict) -> dict:
@@ -76,7 +44,7 @@ def strip_rendered(data: dict) -> dict:
 
     def clean(value):
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if k not in _RENDERED_KEYS}
+            return {k: clean(v) for k, v in value.items() if k not in qt.RENDERED_KEYS}
         if isinstance(value, list):
             return [clean(v) for v in value]
         return value

@@ -141,9 +141,7 @@ def start_attempt(
     rows = []
     for position, (question, mark) in enumerate(drawn, start=1):
         kind = qt.get_type(question.qtype)
-        order = kind.shuffle_ids(question.data)
-        if quiz.shuffle_options and question.qtype in ("single", "multi", "matching"):
-            rng.shuffle(order)
+        order = kind.attempt_order(question.data, rng if quiz.shuffle_options else None)
         rows.append(
             {
                 "attempt_id": attempt.id,
