@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scale import SCALE_PASSWORD  # noqa: E402
 from sqlalchemy import create_engine, event, inspect, text  # noqa: E402
 
 from bench.common import (  # noqa: E402
@@ -58,7 +59,6 @@ from lms import create_app  # noqa: E402
 from lms.accounts import services as account_services  # noqa: E402
 from lms.accounts.models import User  # noqa: E402
 from lms.extensions import db  # noqa: E402
-from lms.scale import SCALE_PASSWORD  # noqa: E402
 
 SMALL_SIZES = [
     "--instansi=3",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, inspect, select
 
-from lms import database, worker
+from lms import worker
 from lms.accounts import demo as accounts_demo
 from lms.accounts import services as account_services
 from lms.accounts.models import User
@@ -24,7 +25,6 @@ from lms.quizzes import demo as quizzes_demo
 from lms.quizzes import services as quiz_services
 from lms.quizzes.question_types import QUESTION_TYPES
 from lms.results import demo as results_demo
-from lms.scale import SCALE_PASSWORD, ScaleError, ScaleSizes, seed_scale
 
 lms_cli = AppGroup("lms", help="Pelita administration commands.")
 
@@ -156,61 +156,6 @@ def has_data() -> None:
     raise SystemExit(0 if db.session.scalar(select(func.count(User.id))) else 1)
 
 
-_SIZE_HELP = {
-    "instansi": "instansi (agencies)",
-    "units": "unit kerja",
-    "users": "accounts (about 1% mentors, coaches, penguji; the rest peserta)",
-    "courses": "published courses",
-    "modules_per_course": "modules per course",
-    "lessons_per_module": "lessons per module",
-    "programs": "programs (at most 4; leadership programs carry a project)",
-    "angkatan": "angkatan (45% run a program, the rest a course)",
-    "min_participants": "fewest participants per angkatan",
-    "max_participants": "most participants per angkatan",
-    "completions": "lesson completions",
-    "quiz_attempts": "quiz attempts (when quizzes are installed)",
-    "questions_per_quiz": "questions per seeded quiz attempt",
-    "projects": "proyek perubahan (when projects are installed)",
-    "seed": "random seed",
-    "batch": "rows per INSERT batch",
-}
-
-
-def _size_options(fn):
-    for name, default in reversed(list(ScaleSizes().__dict__.items())):
-        fn = click.option(
-            f"--{name.replace('_', '-')}",
-            name,
-            type=int,
-            default=default,
-            show_default=True,
-            help=_SIZE_HELP[name],
-        )(fn)
-    return fn
-
-
-@lms_cli.command("seed-scale")
-@_size_options
-@click.option("--force", is_flag=True, help="Allow seeding in production configuration.")
-def seed_scale_command(force: bool, **sizes) -> None:
-    """Fill the database with benchmark volume (bulk inserts; takes minutes at full size)."""
-    if current_app.config["ENV_NAME"] == "production" and not force:
-        click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.", err=True)
-        raise SystemExit(1)
-    try:
-        report = seed_scale(ScaleSizes(**sizes), progress=click.echo)
-    except ScaleError as exc:
-        db.session.rollback()
-        click.echo(str(exc), err=True)
-        raise SystemExit(1) from exc
-    db.session.commit()
-    database.optimize(db.session, full=True)  # planner statistics for the freshly loaded tables
-    total = sum(report.seconds.values())
-    click.echo(f"Data skala siap dalam {total:.0f} detik. Kata sandi semua akun: {SCALE_PASSWORD}")
-    for name in report.skipped:
-        click.echo(f"  dilewati: {name} (fitur belum terpasang)")
-
-
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Allow seeding in production configuration.")
 def seed_demo(force: bool) -> None:
@@ -237,7 +182,19 @@ def seed_demo(force: bool) -> None:
         click.echo(f"Sertifikat demo peserta2: {certificate.number}, periksa di {certificate.verify_url}")
 
 
+def _bench_commands() -> list[click.Command]:
+    """``flask lms seed-scale``, the benchmark seeder of bench/scale.py, where the bench/ folder
+    is present (a source checkout; a production image may leave it out)."""
+    try:
+        scale = importlib.import_module("bench.scale")
+    except ModuleNotFoundError:
+        return []
+    return [scale.seed_scale_command]
+
+
 def register(app: Flask) -> None:
     """Attach the commands to ``app``."""
+    for command in _bench_commands():
+        lms_cli.add_command(command)
     app.cli.add_command(lms_cli)
     app.cli.add_command(seed_demo)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -76,6 +77,19 @@ def end_write_intent() -> None:
     (deferred on SQLite), e.g. for what a GET view reads after the one write it had to make."""
     if has_request_context():
         g.pop("_sqlite_write_intent", None)
+
+
+@contextmanager
+def writing():
+    """The SQLite write intent as a block: transactions that begin inside it take the write lock
+    from their first statement (``BEGIN IMMEDIATE``), those after it are read-only again. For a
+    GET view whose one write sits in the middle of its reads; a view that writes throughout is
+    marked with :func:`writes` instead. No effect on PostgreSQL."""
+    write_intent()
+    try:
+        yield
+    finally:
+        end_write_intent()
 
 
 def _wants_immediate() -> bool:

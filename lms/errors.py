@@ -7,6 +7,7 @@ or path in it.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, g, jsonify, render_template, request, session
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from lms.extensions import db
@@ -40,6 +42,34 @@ class StaleEdit(DomainError):
     """Someone else changed the object since the form was loaded; nothing was overwritten."""
 
     status_code = 409
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or stale_message())
+
+
+def stale_message() -> str:
+    """The one message of a refused stale edit."""
+    return _(
+        "Data ini sudah diubah orang lain sejak halaman Anda dibuka. Tidak ada yang ditimpa. "
+        "Muat ulang halaman, periksa perubahannya, lalu ulangi."
+    )
+
+
+def check_version(current: int | None, expected: int | None) -> None:
+    """The one stale-edit check: refuse the change when the form was loaded at another version
+    (``expected`` None: the caller did not send one, nothing to compare)."""
+    if expected is not None and current != expected:
+        raise StaleEdit()
+
+
+@contextmanager
+def stale_guard():
+    """Turn the ORM's optimistic-lock failure (a concurrent update of a versioned row, raised by
+    any flush, autoflush included) into :class:`StaleEdit`."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise StaleEdit() from exc
 
 
 class PermissionDenied(DomainError):

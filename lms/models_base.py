@@ -1,12 +1,17 @@
-"""Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column, and
-constants written into a statement's text."""
+"""Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column,
+constants written into a statement's text, and the one shape of a state machine's transition table."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Enum, bindparam
 from sqlalchemy.types import TypeDecorator
+
+S = TypeVar("S")
+E = TypeVar("E")
 
 
 def utcnow() -> datetime:
@@ -60,3 +65,25 @@ def inline(value, type_=None, expanding: bool = False):
     every run. Also for values whose best plan differs (one angkatan of 490 against one of 20):
     each value then gets its own statement and plan."""
     return bindparam(None, value, type_=type_, expanding=expanding, literal_execute=True)
+
+
+# --- state machines --------------------------------------------------------------------------
+# Every workflow (course and enrolment status, attempts, submissions, certificates, external
+# training) has one transition table of one shape, next to its state enum in the feature's
+# models: ``{(state, event): next_state}``. The feature's one move function (in services) asks
+# :func:`next_state` and raises its own WorkflowError when the answer is None.
+
+
+def next_state(table: Mapping[tuple[S, E], S], state: S, event: E) -> S | None:
+    """The state ``event`` leads to from ``state``, or None when the table forbids it."""
+    return table.get((state, event))
+
+
+def events_from(table: Mapping[tuple[S, E], S], state: S) -> list[E]:
+    """The events allowed from ``state``, in the table's order."""
+    return [event for (source, event) in table if source == state]
+
+
+def targets_from(table: Mapping[tuple[S, E], S], state: S) -> set[S]:
+    """The states reachable from ``state`` in one move."""
+    return {target for (source, _event), target in table.items() if source == state}

@@ -56,6 +56,14 @@ class StoredFile:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file handed to a service: its binary stream and the name the person's computer gave it."""
+
+    stream: BinaryIO
+    filename: str
+
+
 def detect_kind(head: bytes) -> str | None:
     """Return the file kind from its first bytes, or None when it is not an accepted kind."""
     kind = filetype.guess(head)

@@ -15,18 +15,25 @@ import pytest
 from lms.config import ROOT
 
 LMS = ROOT / "lms"
-FEATURES = sorted(
-    p.name for p in LMS.iterdir() if p.is_dir() and (p / "__init__.py").exists() and p.name != "translations"
-)
-# Which layers a module of a given layer may import from its own feature.
+# Every folder of lms/ is a feature (translations/ holds catalogs, not code).
+NOT_FEATURES = {"translations", "__pycache__"}
+FEATURE_DIRS = sorted(p for p in LMS.iterdir() if p.is_dir() and p.name not in NOT_FEATURES)
+FEATURES = [p.name for p in FEATURE_DIRS]
+# Features from the lowest up: a feature uses only features below it (ARCHITECTURE.md, layout).
+FEATURE_ORDER = ["accounts", "jp", "courses", "notifications", "results", "quizzes", "projects"]
+# The layer of a module is named by its first part below the feature (``lms.courses.services.
+# catalogue`` is in ``services``, ``lms.courses.admin.lessons`` in ``views``).
 LAYER_OF = {
     "models": "models",
     "services": "services",
+    "queries": "queries",
     "permissions": "permissions",
     "forms": "forms",
     "views": "views",
     "review_views": "views",
     "admin_views": "views",
+    "admin": "views",
+    "api": "views",
     "question_types": "models",
     "nip": "models",
     "demo": "services",
@@ -34,13 +41,16 @@ LAYER_OF = {
     "aiken": "services",
     "results_sources": "services",
     "packages": "services",
+    "pdf": "services",
+    "paging": "queries",
 }
 ALLOWED_SAME_FEATURE = {
     "models": {"models"},
     "permissions": {"models"},
     "forms": {"models"},
-    "services": {"models", "services", "permissions"},
-    "views": {"models", "services", "permissions", "forms", "views"},
+    "queries": {"models", "permissions", "queries"},
+    "services": {"models", "services", "permissions", "queries"},
+    "views": {"models", "services", "permissions", "forms", "views", "queries"},
 }
 CROSS_FEATURE_OK = {"models", "services", "permissions"}
 CROSS_FEATURE_FROM_MODELS_OK = {"models"}
@@ -70,8 +80,10 @@ def _imports(path: Path):
 
 
 def _layer(module_name: str) -> str | None:
-    last = module_name.split(".")[-1]
-    return LAYER_OF.get(last)
+    parts = module_name.split(".")
+    if len(parts) < 3 or parts[0] != "lms" or parts[1] not in FEATURES:
+        return None
+    return LAYER_OF.get(parts[2])
 
 
 def _feature(module_name: str) -> str | None:
@@ -95,7 +107,7 @@ def test_imports_point_one_way(name, path):
             problems.append(f"extensions.py imports {target}")
             continue
         t_feature = _feature(target)
-        t_layer = _layer(".".join(target.split(".")[:3])) if t_feature else None
+        t_layer = _layer(target) if t_feature else None
         if my_feature is None or t_feature is None or t_layer is None or my_layer is None:
             continue
         if t_feature == my_feature:
@@ -130,3 +142,38 @@ def test_the_checker_catches_a_wrong_arrow(tmp_path):
     assert "lms.accounts.views" in targets
     assert _layer("lms.accounts.views") == "views"
     assert "views" not in ALLOWED_SAME_FEATURE["models"]
+
+
+@pytest.mark.parametrize("folder", FEATURE_DIRS, ids=FEATURES)
+def test_every_feature_folder_is_a_package(folder):
+    """A folder without ``__init__.py`` would drop out of the import checks above."""
+    assert (folder / "__init__.py").exists(), f"lms/{folder.name}/ has no __init__.py"
+
+
+def test_every_feature_has_a_place_in_the_order():
+    assert set(FEATURES) <= set(FEATURE_ORDER), set(FEATURES) - set(FEATURE_ORDER)
+
+
+@pytest.mark.parametrize("name,path", MODULES, ids=[m for m, _ in MODULES])
+def test_features_use_only_lower_features(name, path):
+    mine = _feature(name)
+    if mine is None:
+        return
+    higher = set(FEATURE_ORDER[FEATURE_ORDER.index(mine) + 1 :])
+    wrong = [t for _, t in _imports(path) if _feature(t) in higher]
+    assert not wrong, f"{name} uses a higher feature: {sorted(set(wrong))}"
+
+
+@pytest.mark.parametrize("name,path", MODULES, ids=[m for m, _ in MODULES])
+def test_every_module_in_a_feature_has_a_layer(name, path):
+    """A new module name must be given a layer here, or its imports go unchecked."""
+    if _feature(name) is None or name.endswith(f"{_feature(name)}.__init__"):
+        return
+    assert _layer(name) is not None, f"{name}: add its first part to LAYER_OF"
+
+
+def test_the_checker_knows_the_layers_of_packages():
+    assert _layer("lms.courses.services.catalogue") == "services"
+    assert _layer("lms.courses.admin.lessons") == "views"
+    assert _layer("lms.courses.queries.outline") == "queries"
+    assert "services" not in ALLOWED_SAME_FEATURE["queries"]

@@ -5,9 +5,15 @@ from __future__ import annotations
 from lms.accounts.models import Role, User
 
 
+def is_admin(user: User | None) -> bool:
+    """The one admin test: a logged-in user holding the admin role (penyelenggara). Every
+    feature's admin gate and ``can_manage_*`` rule goes through it."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN))
+
+
 def can_manage_users(user: User | None) -> bool:
     """Admins manage users."""
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.ADMIN))
+    return is_admin(user)
 
 
 def can_view_user(viewer: User | None, user: User) -> bool:

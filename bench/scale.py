@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import click
+from flask import current_app
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
+from lms import database
 from lms.accounts.models import Instansi, Role, UnitKerja, User, UserRole
 from lms.courses.models import (
     Angkatan,
@@ -874,3 +877,60 @@ def table_counts(names: Iterable[str]) -> dict[str, int]:
     """Row counts of the given models' tables (used by tests and the CLI summary)."""
     models = {m.class_.__tablename__: m.class_ for m in db.Model.registry.mappers}
     return {n: db.session.scalar(select(func.count()).select_from(models[n])) for n in names if n in models}
+
+
+# --- the command: flask lms seed-scale (registered by lms/cli.py) ---------------------------
+
+_SIZE_HELP = {
+    "instansi": "instansi (agencies)",
+    "units": "unit kerja",
+    "users": "accounts (about 1% mentors, coaches, penguji; the rest peserta)",
+    "courses": "published courses",
+    "modules_per_course": "modules per course",
+    "lessons_per_module": "lessons per module",
+    "programs": "programs (at most 4; leadership programs carry a project)",
+    "angkatan": "angkatan (45% run a program, the rest a course)",
+    "min_participants": "fewest participants per angkatan",
+    "max_participants": "most participants per angkatan",
+    "completions": "lesson completions",
+    "quiz_attempts": "quiz attempts (when quizzes are installed)",
+    "questions_per_quiz": "questions per seeded quiz attempt",
+    "projects": "proyek perubahan (when projects are installed)",
+    "seed": "random seed",
+    "batch": "rows per INSERT batch",
+}
+
+
+def _size_options(fn):
+    for name, default in reversed(list(ScaleSizes().__dict__.items())):
+        fn = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            type=int,
+            default=default,
+            show_default=True,
+            help=_SIZE_HELP[name],
+        )(fn)
+    return fn
+
+
+@click.command("seed-scale")
+@_size_options
+@click.option("--force", is_flag=True, help="Allow seeding in production configuration.")
+def seed_scale_command(force: bool, **sizes) -> None:
+    """Fill the database with benchmark volume (bulk inserts; takes minutes at full size)."""
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        click.echo("Menolak: konfigurasi produksi. Gunakan --force bila memang disengaja.", err=True)
+        raise SystemExit(1)
+    try:
+        report = seed_scale(ScaleSizes(**sizes), progress=click.echo)
+    except ScaleError as exc:
+        db.session.rollback()
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    db.session.commit()
+    database.optimize(db.session, full=True)  # planner statistics for the freshly loaded tables
+    total = sum(report.seconds.values())
+    click.echo(f"Data skala siap dalam {total:.0f} detik. Kata sandi semua akun: {SCALE_PASSWORD}")
+    for name in report.skipped:
+        click.echo(f"  dilewati: {name} (fitur belum terpasang)")
