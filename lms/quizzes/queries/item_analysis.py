@@ -4,13 +4,12 @@ and its CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lms import csvio
 from lms.extensions import db
 from lms.quizzes import question_types as qt
 from lms.quizzes.models import Attempt, AttemptAnswer, AttemptQuestion, AttemptState, Quiz, QuizGrade
@@ -96,33 +95,32 @@ def _option_stats(sample: AttemptQuestion, counter: Counter) -> list[OptionStat]
     return [OptionStat(*row) for row in qt.get_type(sample.qtype).analysis_options(sample.data, counter)]
 
 
+ITEM_ANALYSIS_COLUMNS = (
+    "no",
+    "judul",
+    "jenis",
+    "jumlah_percobaan",
+    "indeks_kesukaran",
+    "indeks_daya_beda",
+    "kosong",
+    "distribusi_jawaban",
+)
+
+
 def item_analysis_csv(quiz: Quiz, analysis: ItemAnalysis) -> str:
-    """The item analysis as CSV (semicolon-free columns, UTF-8)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    """The item analysis as CSV text (``lms.csvio``: formula-safe cells, indices to three
+    decimals), without the byte order mark that the download puts in front."""
+    rows = [
         [
-            "no",
-            "judul",
-            "jenis",
-            "jumlah_percobaan",
-            "indeks_kesukaran",
-            "indeks_daya_beda",
-            "kosong",
-            "distribusi_jawaban",
+            number,
+            item.title,
+            str(qt.get_type(item.qtype).label),
+            item.attempts,
+            None if item.facility is None else round(item.facility, 3),
+            None if item.discrimination is None else round(item.discrimination, 3),
+            item.blank,
+            " | ".join(f"{'*' if o.correct else ''}{o.label}: {o.count}" for o in item.options),
         ]
-    )
-    for number, item in enumerate(analysis.items, start=1):
-        writer.writerow(
-            [
-                number,
-                item.title,
-                str(qt.get_type(item.qtype).label),
-                item.attempts,
-                "" if item.facility is None else f"{item.facility:.3f}",
-                "" if item.discrimination is None else f"{item.discrimination:.3f}",
-                item.blank,
-                " | ".join(f"{'*' if o.correct else ''}{o.label}: {o.count}" for o in item.options),
-            ]
-        )
-    return out.getvalue()
+        for number, item in enumerate(analysis.items, start=1)
+    ]
+    return csvio.to_text(ITEM_ANALYSIS_COLUMNS, rows).removeprefix("\ufeff")

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from lms.errors import WorkflowError
 from lms.extensions import db
-from lms.models_base import utcnow
-from lms.quizzes.models import ATTEMPT_TRANSITIONS, Attempt, AttemptState, Quiz, ReviewTiming
+from lms.models_base import next_state, utcnow
+from lms.quizzes.models import ATTEMPT_TRANSITIONS, Attempt, AttemptEvent, AttemptState, Quiz, ReviewTiming
 
 DEFAULT_GRACE_SECONDS = 30
 
@@ -47,12 +47,14 @@ def is_overdue(attempt: Attempt, now: datetime, grace_seconds: int = DEFAULT_GRA
     )
 
 
-def move_attempt(attempt_id: int, source: AttemptState, target: AttemptState, **values) -> bool:
-    """The one function that moves an attempt's state, with a conditional UPDATE.
+def move_attempt(attempt_id: int, source: AttemptState, event: AttemptEvent, **values) -> bool:
+    """The one function that moves an attempt's state (``ATTEMPT_TRANSITIONS``), with a
+    conditional UPDATE from ``source``.
 
     Returns False when the attempt was not in ``source`` any more (another request moved it).
     """
-    if target not in ATTEMPT_TRANSITIONS[source]:
+    target = next_state(ATTEMPT_TRANSITIONS, source, event)
+    if target is None:
         raise WorkflowError(_("Perubahan status percobaan tidak diizinkan."))
     result = db.session.execute(
         update(Attempt)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.courses.models import Course
-from lms.errors import DomainError, ImportRejected, LineError, StaleEdit
+from lms.errors import DomainError, ImportRejected, LineError, check_version, stale_guard
 from lms.extensions import db
 from lms.markdown import sanitize_html
 from lms.quizzes import aiken, gift
@@ -172,8 +172,8 @@ def save_question_gift(
     parsed = result.questions[0]
     if tags is not None:
         parsed.tags = normalize_tags(tags)
-    if question is not None and expected_version is not None and question.version != expected_version:
-        raise StaleEdit(_("Soal ini sudah diubah orang lain. Muat ulang halaman lalu ulangi perubahan Anda."))
+    if question is not None:
+        check_version(question.version, expected_version)
     category = category_for(course.id, category_path or parsed.category)
     if question is None:
         question = Question(course_id=course.id)
@@ -182,7 +182,8 @@ def save_question_gift(
     if default_mark:
         question.default_mark = float(default_mark)
     _apply(question, parsed)
-    db.session.flush()
+    with stale_guard():
+        db.session.flush()
     return question
 
 

@@ -18,7 +18,15 @@ from lms.errors import DomainError, WorkflowError
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.quizzes import question_types as qt
-from lms.quizzes.models import Attempt, AttemptQuestion, AttemptState, GradingMethod, Quiz, QuizGrade
+from lms.quizzes.models import (
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    AttemptState,
+    GradingMethod,
+    Quiz,
+    QuizGrade,
+)
 from lms.quizzes.queries.attempt_page import ATTEMPT_QUESTIONS_STMT
 from lms.quizzes.queries.completion import required_quizzes_status
 from lms.quizzes.services.attempt_rules import DEFAULT_GRACE_SECONDS, is_overdue, move_attempt
@@ -30,7 +38,7 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None, auto: bool = F
     Returns True for the submit that won."""
     now = now or utcnow()
     won = move_attempt(
-        attempt.id, AttemptState.IN_PROGRESS, AttemptState.SUBMITTED, submitted_at=now, auto_submitted=auto
+        attempt.id, AttemptState.IN_PROGRESS, AttemptEvent.SUBMIT, submitted_at=now, auto_submitted=auto
     )
     if won:
         grade_attempt(attempt.id, now)
@@ -93,7 +101,7 @@ def grade_attempt(attempt_id: int, now: datetime) -> None:
     for aq in questions:
         db.session.expire(aq)
     if waiting:
-        move_attempt(attempt_id, AttemptState.SUBMITTED, AttemptState.NEEDS_GRADING)
+        move_attempt(attempt_id, AttemptState.SUBMITTED, AttemptEvent.AWAIT_GRADER)
         return
     _finalize(attempt_id, score, AttemptState.SUBMITTED, now)
 
@@ -112,7 +120,7 @@ def _finalize(attempt_id: int, score: float, source: AttemptState, now: datetime
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-    elif not move_attempt(attempt_id, source, AttemptState.GRADED, **values):
+    elif not move_attempt(attempt_id, source, AttemptEvent.GRADE, **values):
         return
     db.session.expire(attempt)
     _after_graded(attempt, now)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.courses.models import Course, Module
-from lms.errors import DomainError, StaleEdit
+from lms.errors import DomainError, check_version, stale_guard
 from lms.extensions import db
 from lms.quizzes.models import (
     Attempt,
@@ -79,12 +79,12 @@ def create_quiz(course: Course, settings: QuizSettings) -> Quiz:
 
 def update_quiz(quiz: Quiz, settings: QuizSettings, expected_version: int | None = None) -> Quiz:
     """Change a quiz's settings; a stale form is refused."""
-    if expected_version is not None and quiz.version != expected_version:
-        raise StaleEdit(_("Kuis ini sudah diubah orang lain. Muat ulang halaman lalu ulangi perubahan Anda."))
+    check_version(quiz.version, expected_version)
     _check_settings(quiz.course, settings, quiz)
     for key, value in settings.__dict__.items():
         setattr(quiz, key, value)
-    db.session.flush()
+    with stale_guard():
+        db.session.flush()
     return quiz
 
 
