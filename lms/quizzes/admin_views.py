@@ -25,7 +25,7 @@ from lms.quizzes.forms import (
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, QuizSlot, ReviewTiming
 from lms.quizzes.question_types import QUESTION_TYPES
 from lms.quizzes.views import paginate_rows
-from lms.web import ConfirmForm, admin_required, run_service, send_bytes
+from lms.web import ConfirmForm, Outcome, admin_required, run_service, send_bytes
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/admin")
 
@@ -40,6 +40,22 @@ GIFT_EXAMPLE = """::Contoh:: Asas pelayanan publik menurut UU 25/2009 antara lai
 def _form_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as the admin's wall-clock time, for a datetime-local field."""
     return None if value is None else timezones.to_local(value, current_user.timezone).replace(tzinfo=None)
+
+
+def _run_import(action, field) -> Outcome:
+    """:func:`lms.web.run_service` for the GIFT and Aiken pages: a refused import lists its lines
+    under the form (``line_errors``) and flashes nothing; another refusal goes on ``field``."""
+    try:
+        value = action()
+    except ImportRejected as exc:
+        db.session.rollback()
+        return Outcome(False, error=exc)
+    except DomainError as exc:
+        db.session.rollback()
+        field.errors.append(exc.message)
+        return Outcome(False, error=exc)
+    db.session.commit()
+    return Outcome(True, value=value)
 
 
 def _course(course_id: int) -> Course:
@@ -96,22 +112,19 @@ def import_questions(course_id: int):
         if len(raw) > services.MAX_IMPORT_BYTES:
             form.file.errors.append(_("Berkas terlalu besar (batas 2 MB)."))
         else:
-            try:
-                summary = services.import_questions(
+            imported = _run_import(
+                lambda: services.import_questions(
                     course,
                     raw.decode("utf-8-sig", errors="replace"),
                     form.fmt.data,
                     filename=upload.filename,
                     category=form.category.data or None,
-                )
-            except ImportRejected as exc:
-                db.session.rollback()
-                errors = exc.errors
-            except DomainError as exc:
-                db.session.rollback()
-                form.file.errors.append(exc.message)
-            else:
-                db.session.commit()
+                ),
+                form.file,
+            )
+            errors = imported.line_errors
+            if imported:
+                summary = imported.value
                 parts = ", ".join(f"{QUESTION_TYPES[k].label} {n}" for k, n in summary.counts.items())
                 flash(_("%(n)s soal diimpor: %(parts)s.", n=summary.total, parts=parts), "success")
                 return redirect(url_for("quiz_admin.bank", course_id=course.id))
@@ -129,7 +142,28 @@ def export_questions(course_id: int):
     return send_bytes(text, f"bank-soal-{course.slug}.gift.txt", "text/plain; charset=utf-8")
 
 
-def _question_form_page(course: Course, form: QuestionForm, question: Question | None, errors, status: int):
+def _save_question(course: Course, form: QuestionForm, question: Question | None):
+    """Save the GIFT editor's question (a new one when ``question`` is None), or show the form
+    again with the source's line errors."""
+    errors = []
+    if form.validate_on_submit():
+        version = form.version.data
+        saved = _run_import(
+            lambda: services.save_question_gift(
+                course,
+                form.source.data,
+                form.category.data,
+                form.tags.data,
+                question=question,
+                expected_version=int(version) if question and (version or "").isdigit() else None,
+                default_mark=float(form.default_mark.data),
+            ),
+            form.source,
+        )
+        errors = saved.line_errors
+        if saved:
+            flash(_("Soal disimpan."), "success")
+            return redirect(url_for("quiz_admin.bank", course_id=course.id))
     return (
         render_template(
             "quizzes/admin/question_form.html",
@@ -139,7 +173,7 @@ def _question_form_page(course: Course, form: QuestionForm, question: Question |
             errors=errors,
             example=GIFT_EXAMPLE,
         ),
-        status,
+        400 if request.method == "POST" else 200,
     )
 
 
@@ -151,27 +185,7 @@ def new_question(course_id: int):
     form = QuestionForm()
     if request.method == "GET":
         form.source.data = GIFT_EXAMPLE
-    errors = []
-    if form.validate_on_submit():
-        try:
-            services.save_question_gift(
-                course,
-                form.source.data,
-                form.category.data,
-                form.tags.data,
-                default_mark=float(form.default_mark.data),
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except DomainError as exc:
-            db.session.rollback()
-            form.source.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Soal disimpan."), "success")
-            return redirect(url_for("quiz_admin.bank", course_id=course.id))
-    return _question_form_page(course, form, None, errors, 400 if request.method == "POST" else 200)
+    return _save_question(course, form, None)
 
 
 def _question(course_id: int, question_id: int) -> tuple[Course, Question]:
@@ -194,29 +208,7 @@ def edit_question(course_id: int, question_id: int):
         form.tags.data = ", ".join(question.tags)
         form.default_mark.data = question.default_mark
         form.version.data = str(question.version)
-    errors = []
-    if form.validate_on_submit():
-        try:
-            services.save_question_gift(
-                course,
-                form.source.data,
-                form.category.data,
-                form.tags.data,
-                question=question,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-                default_mark=float(form.default_mark.data),
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except DomainError as exc:
-            db.session.rollback()
-            form.source.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Soal disimpan."), "success")
-            return redirect(url_for("quiz_admin.bank", course_id=course.id))
-    return _question_form_page(course, form, question, errors, 400 if request.method == "POST" else 200)
+    return _save_question(course, form, question)
 
 
 @bp.route("/kursus/<int:course_id>/bank-soal/<int:question_id>/hapus", methods=["GET", "POST"])

@@ -14,12 +14,9 @@ from lms.quizzes.question_types.gift_syntax import (
     LineOf,
     escape,
     feedback_text,
-    restore,
-    split_feedback,
     starts_like_choice,
-    tokens,
-    weight,
     weight_text,
+    weighted_answers,
 )
 
 
@@ -105,11 +102,7 @@ class ChoiceType(QuestionType):
 
     def read_gift(self, answer: str, line_of: LineOf) -> dict:
         options = []
-        for n, (marker, rest, pos) in enumerate(tokens(answer, "=~"), start=1):
-            line = line_of(pos)
-            fraction, rest = weight(rest.lstrip(), line)
-            main, feedback = split_feedback(rest)
-            option_text = restore(main).strip()
+        for n, marker, line, fraction, option_text, feedback in weighted_answers(answer, "=~", line_of):
             if not option_text:
                 raise GiftError(line, _("Pilihan jawaban ke-%(n)s kosong.", n=n))
             if fraction is None:

@@ -85,6 +85,16 @@ def tokens(answer: str, markers: str) -> list[tuple[str, str, int]]:
     return out
 
 
+def weighted_answers(answer: str, markers: str, line_of: LineOf):
+    """Each answer of a block of ``markers``-led answers: (number from 1, marker, line, weight or
+    None, text, feedback)."""
+    for n, (marker, rest, pos) in enumerate(tokens(answer, markers), start=1):
+        line = line_of(pos)
+        fraction, rest = weight(rest.lstrip(), line)
+        main, feedback = split_feedback(rest)
+        yield n, marker, line, fraction, restore(main).strip(), feedback
+
+
 def starts_like_choice(answer: str) -> bool:
     """The block begins with an answer marker, ``=`` or ``~``."""
     return answer.lstrip()[:1] in ("=", "~")

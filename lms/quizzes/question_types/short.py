@@ -14,12 +14,9 @@ from lms.quizzes.question_types.gift_syntax import (
     LineOf,
     escape,
     feedback_text,
-    restore,
-    split_feedback,
     starts_like_choice,
-    tokens,
-    weight,
     weight_text,
+    weighted_answers,
 )
 from lms.quizzes.question_types.typed import TypedAnswerType
 
@@ -72,11 +69,7 @@ class ShortAnswer(TypedAnswerType):
 
     def read_gift(self, answer: str, line_of: LineOf) -> dict:
         answers = []
-        for n, (_marker, rest, pos) in enumerate(tokens(answer, "="), start=1):
-            line = line_of(pos)
-            fraction, rest = weight(rest.lstrip(), line)
-            main, feedback = split_feedback(rest)
-            value = restore(main).strip()
+        for n, _marker, line, fraction, value, feedback in weighted_answers(answer, "=", line_of):
             if not value:
                 raise GiftError(line, _("Jawaban singkat ke-%(n)s kosong.", n=n))
             answers.append(
