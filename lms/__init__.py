@@ -19,7 +19,7 @@ from lms.accounts import services as account_services
 from lms.accounts.admin_views import bp as users_bp
 from lms.accounts.views import bp as accounts_bp
 from lms.config import ROOT, build_config
-from lms.courses.admin_views import bp as course_admin_bp
+from lms.courses.admin import bp as course_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter

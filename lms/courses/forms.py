@@ -207,12 +207,6 @@ class StatusForm(FlaskForm):
     status = HiddenField(validators=[AnyOf([s.value for s in CourseStatus])])
 
 
-class ConfirmForm(FlaskForm):
-    """A bare form for a confirmed POST action."""
-
-    submit = SubmitField(_l("Ya, lanjutkan"))
-
-
 class PackageImportForm(FlaskForm):
     """Upload a course package (zip)."""
 

@@ -1,4 +1,5 @@
-"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress.
+"""Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress; the
+course and enrolment life cycles' transition tables next to their enums.
 
 The JP ledger (``JpRecord``, ``JpSource``) lives in ``lms.jp.models``; it is imported here so
 that ``lms.courses.models.JpRecord`` keeps working."""
@@ -77,6 +78,18 @@ class CourseStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+
+
+# The course life cycle: ONE table (the shared shape, lms.models_base), ONE function that moves
+# state (services.change_course_status, which is given the state to reach).
+COURSE_TRANSITIONS: dict[tuple[CourseStatus, str], CourseStatus] = {
+    (CourseStatus.DRAFT, "publish"): CourseStatus.PUBLISHED,
+    (CourseStatus.DRAFT, "archive"): CourseStatus.ARCHIVED,
+    (CourseStatus.PUBLISHED, "unpublish"): CourseStatus.DRAFT,
+    (CourseStatus.PUBLISHED, "archive"): CourseStatus.ARCHIVED,
+    (CourseStatus.ARCHIVED, "unpublish"): CourseStatus.DRAFT,
+    (CourseStatus.ARCHIVED, "publish"): CourseStatus.PUBLISHED,
+}
 
 
 class Course(db.Model):
@@ -255,6 +268,16 @@ class EnrolmentStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+
+
+# The enrolment life cycle: ONE table (the shared shape, lms.models_base), ONE function that
+# moves state (services.change_enrolment_status, which is given the state to reach).
+ENROLMENT_TRANSITIONS: dict[tuple[EnrolmentStatus, str], EnrolmentStatus] = {
+    (EnrolmentStatus.ACTIVE, "complete"): EnrolmentStatus.COMPLETED,
+    (EnrolmentStatus.ACTIVE, "withdraw"): EnrolmentStatus.WITHDRAWN,
+    (EnrolmentStatus.WITHDRAWN, "reactivate"): EnrolmentStatus.ACTIVE,
+    (EnrolmentStatus.COMPLETED, "reopen"): EnrolmentStatus.ACTIVE,
+}
 
 
 class EnrolmentVia(enum.StrEnum):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, bindparam, exists, or_, select
 
-from lms.accounts.models import Role, User
+from lms.accounts.models import User
+from lms.accounts.permissions import is_admin
 from lms.courses.models import (
     Angkatan,
     Course,
@@ -35,7 +36,7 @@ def _signed_in(user: User | None) -> bool:
 
 def can_author(user: User | None) -> bool:
     """Admins create and edit programs, courses, modules, lessons and angkatan."""
-    return _signed_in(user) and user.has_role(Role.ADMIN)
+    return is_admin(user)
 
 
 def _enrolment_covers(course_id_col, program_id_col):

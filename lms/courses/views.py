@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -26,14 +25,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from lms import storage
 from lms.courses import permissions, services
 from lms.courses.forms import JP_BAND_PAIRS, DoneForm, SelfEnrolForm, read_catalogue_search
 from lms.courses.models import Angkatan, Course, Enrolment, LessonAttachment, LessonKind, Module
-from lms.database import end_write_intent, write_intent
-from lms.errors import DomainError
+from lms.database import writing
 from lms.extensions import db
+from lms.memo import FragmentCache
 from lms.models_base import utcnow
+from lms.web import run_service, send_stored, upload_of
 
 bp = Blueprint("courses", __name__)
 
@@ -46,25 +45,6 @@ def _course_or_404(slug: str) -> Course:
     if course is None or not permissions.can_view_course(current_user, course):
         abort(404)
     return course
-
-
-def _upload(field) -> services.Upload | None:
-    data = field.data
-    if data is None or not getattr(data, "filename", ""):
-        return None
-    return services.Upload(data.stream, data.filename)
-
-
-def _send_stored(key: str | None, name: str, mime: str | None, inline: bool = False):
-    if not key or not storage.exists(key):
-        abort(404)
-    return send_file(
-        storage.path_of(key),
-        mimetype=mime or "application/octet-stream",
-        as_attachment=not inline,
-        download_name=name,
-        max_age=0,
-    )
 
 
 # --- catalogue and "Pembelajaran Saya" -----------------------------------------------------------
@@ -100,8 +80,8 @@ def catalogue():
 # columns, its program's code, its lesson count, and the viewer's two flags, so at most three
 # variants a course), hence an entry never goes stale, and a changed course is a new key.
 # Bounded: emptied when full.
-_CARDS: dict[tuple, Markup] = {}
 CARDS_MAX = 2048
+_CARDS = FragmentCache("catalogue cards", CARDS_MAX, clear_when_full=True)
 
 
 def _cards_html(cards: list[services.CatalogueCard]) -> Markup:
@@ -113,11 +93,9 @@ def _cards_html(cards: list[services.CatalogueCard]) -> Markup:
         key = (language, card._replace(total=0))
         fragment = _CARDS.get(key)
         if fragment is None:
-            if len(_CARDS) >= CARDS_MAX:
-                _CARDS.clear()
             # The template escapes what it writes: its output is safe HTML.
             html_card = render_template("courses/_catalogue_card.html", course=card)
-            fragment = _CARDS[key] = Markup(html_card)  # noqa: S704
+            fragment = _CARDS.put(key, Markup(html_card))  # noqa: S704
         html.append(fragment)
     return Markup("").join(html)
 
@@ -182,8 +160,8 @@ class OutlineParts(NamedTuple):
 # Outline parts by (course id, updated_at, with unpublished modules, language): the stamp moves
 # with every change of the course's modules and lessons (lms.courses.models.touch_courses), so
 # an entry never goes stale. Bounded: emptied when full.
-_OUTLINE_PARTS: dict[tuple, OutlineParts] = {}
 OUTLINE_PARTS_MAX = 256
+_OUTLINE_PARTS = FragmentCache("course outline parts", OUTLINE_PARTS_MAX, clear_when_full=True)
 
 
 def _outline_parts(course, outline: services.Outline, include_unpublished: bool) -> OutlineParts:
@@ -206,10 +184,7 @@ def _outline_parts(course, outline: services.Outline, include_unpublished: bool)
         )
         for ol in m.lessons:
             parts.lessons[ol.lesson.id] = (macros.lesson(ol.lesson, False), macros.lesson(ol.lesson, True))
-    if len(_OUTLINE_PARTS) >= OUTLINE_PARTS_MAX:
-        _OUTLINE_PARTS.clear()
-    _OUTLINE_PARTS[key] = parts
-    return parts
+    return _OUTLINE_PARTS.put(key, parts)
 
 
 # A course with more lessons than this lists the lessons of one module at a time (the others
@@ -246,14 +221,10 @@ def self_enrol(slug: str, angkatan_id: int):
     if not form.validate_on_submit():
         flash(_("Formulir pendaftaran tidak lengkap."), "error")
         return redirect(url_for("courses.course", slug=slug))
-    try:
-        services.self_enrol(angkatan, current_user, surat_tugas=_upload(form.surat_tugas))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("courses.course", slug=slug))
-    db.session.commit()
-    flash(_("Anda terdaftar di %(name)s. Selamat belajar!", name=angkatan.name), "success")
+    run_service(
+        lambda: services.self_enrol(angkatan, current_user, surat_tugas=upload_of(form.surat_tugas)),
+        success=_("Anda terdaftar di %(name)s. Selamat belajar!", name=angkatan.name),
+    )
     return redirect(url_for("courses.course", slug=slug))
 
 
@@ -276,7 +247,7 @@ def resume(slug: str):
 def cover(slug: str):
     """The course's cover image."""
     course = _course_or_404(slug)
-    return _send_stored(course.cover_key, f"{course.slug}-sampul", course.cover_mime, inline=True)
+    return send_stored(course.cover_key, f"{course.slug}-sampul", course.cover_mime, inline=True)
 
 
 # --- lessons -----------------------------------------------------------------------------------
@@ -312,19 +283,6 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire
 
 
-def _begin_write() -> None:
-    """End the request's read transaction so that the next statement begins a write transaction
-    (``BEGIN IMMEDIATE`` on SQLite, see :func:`lms.database.write_intent`).
-
-    Upgrading a deferred (read) transaction to a write is refused at once by SQLite when another
-    process wrote since it began ("database is locked": no busy timeout applies), whereas a fresh
-    IMMEDIATE transaction waits its turn for the write lock. Nothing was changed in the read
-    transaction, so committing it only ends it.
-    """
-    _commit_keeping_loaded()
-    write_intent()
-
-
 @bp.get("/kursus/<slug>/pelajaran/<int:lesson_id>")
 @login_required
 def lesson(slug: str, lesson_id: int):
@@ -336,7 +294,7 @@ def lesson(slug: str, lesson_id: int):
     and :func:`services.view_needs_recording` decides from the outline just read whether this
     visit adds anything (first visit, a text lesson not yet done, another lesson opened since, or
     the last recorded view older than a few minutes). Only then does the view end its read
-    transaction and record the visit in a fresh write transaction (:func:`_begin_write`), committed
+    transaction and record the visit in a fresh write transaction (:func:`lms.database.writing`), committed
     before the page renders; when the visit completed the lesson, the outline is read again.
     """
     # Plain read-only tuples, not ORM objects (see services.page_lesson); the same rules.
@@ -358,11 +316,17 @@ def lesson(slug: str, lesson_id: int):
     now = utcnow()
     if learner and services.view_needs_recording(outline, lesson, now):
         was_done = lesson_state.done
-        _begin_write()
-        # The write goes through the ORM objects (one query loads the lesson, module and course).
-        services.record_view(current_user, services.lesson_for_page(lesson.id), at=now)
+        # End the read transaction so that the write begins a transaction of its own (``BEGIN
+        # IMMEDIATE`` on SQLite, see lms.database.writing): upgrading a deferred (read)
+        # transaction to a write is refused at once by SQLite when another process wrote since
+        # it began ("database is locked": no busy timeout applies), whereas a fresh IMMEDIATE
+        # transaction waits its turn for the write lock. Nothing was changed in the read
+        # transaction, so committing it only ends it.
         _commit_keeping_loaded()
-        end_write_intent()
+        with writing():
+            # The write goes through the ORM objects (one query loads the lesson, module and course).
+            services.record_view(current_user, services.lesson_for_page(lesson.id), at=now)
+            _commit_keeping_loaded()
         if lesson.kind == LessonKind.TEXT and not was_done:
             # Read again, completion included (the course row's copy predates the visit).
             course = course._replace(viewer_id=None)
@@ -458,8 +422,11 @@ def download_module(slug: str, module_id: int):
 def lesson_file(slug: str, lesson_id: int):
     """A file lesson's document (PDF opens in the browser; Office documents download)."""
     lesson = _lesson_or_404(slug, lesson_id)
-    return _send_stored(
-        lesson.file_key, lesson.file_name or "berkas", lesson.file_mime, lesson.file_mime in INLINE_MIMES
+    return send_stored(
+        lesson.file_key,
+        lesson.file_name or "berkas",
+        lesson.file_mime,
+        inline=lesson.file_mime in INLINE_MIMES,
     )
 
 
@@ -469,7 +436,7 @@ def attachment(slug: str, attachment_id: int):
     """A lesson's attachment."""
     item = db.get_or_404(LessonAttachment, attachment_id)
     _lesson_or_404(slug, item.lesson_id)  # 404 unless the lesson (of this course) may be seen
-    return _send_stored(item.key, item.name, item.mime, item.mime in INLINE_MIMES)
+    return send_stored(item.key, item.name, item.mime, inline=item.mime in INLINE_MIMES)
 
 
 @bp.get("/belajar/surat-tugas/<int:enrolment_id>")
@@ -479,4 +446,4 @@ def surat_tugas(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if not permissions.can_view_surat_tugas(current_user, enrolment):
         abort(404)
-    return _send_stored(enrolment.surat_tugas_key, enrolment.surat_tugas_name or "surat-tugas", None)
+    return send_stored(enrolment.surat_tugas_key, enrolment.surat_tugas_name or "surat-tugas", None)

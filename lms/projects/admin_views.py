@@ -5,37 +5,21 @@ everyone else)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-from functools import wraps
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import current_user
 
-from lms.accounts.models import Role, User, UserRole
+from lms import timezones
 from lms.courses.models import Angkatan, Program
-from lms.errors import DomainError, ImportRejected
+from lms.errors import ImportRejected
 from lms.extensions import db
-from lms.projects import permissions, services
-from lms.projects.forms import ButtonForm, CriteriaForm, MembersForm, SessionForm, StageForm, with_due_dates
+from lms.projects import services
+from lms.projects.forms import CriteriaForm, MembersForm, SessionForm, StageForm, with_due_dates
 from lms.projects.models import SeminarSession, StageTemplate
+from lms.projects.queries import seminars as seminar_queries
+from lms.web import ConfirmForm, admin_required, run_service, send_bytes
 
 bp = Blueprint("project_admin", __name__, url_prefix="/proyek/admin")
-
-
-def admin_required(view):
-    """Role gate: admins only; everyone else gets 404 (the page does not exist for them)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not permissions.is_admin(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _program_or_404(program_id: int) -> Program:
@@ -74,7 +58,7 @@ def program(program_id: int):
         program=prog,
         stages=services.program_stages(prog),
         attitude=services.attitude_criteria(prog),
-        button=ButtonForm(),
+        button=ConfirmForm(),
     )
 
 
@@ -83,7 +67,7 @@ def program(program_id: int):
 def install_defaults(program_id: int):
     """Give the program the default cycle (Rancangan -> ... -> Seminar Akhir)."""
     prog = _program_or_404(program_id)
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.install_default_stages(prog)
     db.session.commit()
@@ -112,16 +96,12 @@ def new_stage(program_id: int):
     form = StageForm()
     if request.method == "GET":
         form.position.data = len(services.program_stages(prog)) + 1
-    if form.validate_on_submit():
-        try:
-            services.create_stage(prog, _stage_data(form), current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.code.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Tahap ditambahkan."), "success")
-            return redirect(url_for("project_admin.program", program_id=prog.id))
+    if form.validate_on_submit() and run_service(
+        lambda: services.create_stage(prog, _stage_data(form), current_user),
+        field=form.code,
+        success=_("Tahap ditambahkan."),
+    ):
+        return redirect(url_for("project_admin.program", program_id=prog.id))
     status = 400 if request.method == "POST" else 200
     return render_template("projects/admin/stage_form.html", form=form, program=prog, stage=None), status
 
@@ -136,16 +116,12 @@ def edit_stage(stage_id: int):
         form.approvers.data = stage.approver_roles
         form.required_documents.data = stage.required_documents
         form.version.data = stage.version
-    if form.validate_on_submit():
-        try:
-            services.update_stage(stage, _stage_data(form), current_user, form.version.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.code.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Tahap disimpan."), "success")
-            return redirect(url_for("project_admin.program", program_id=stage.program_id))
+    if form.validate_on_submit() and run_service(
+        lambda: services.update_stage(stage, _stage_data(form), current_user, form.version.data),
+        field=form.code,
+        success=_("Tahap disimpan."),
+    ):
+        return redirect(url_for("project_admin.program", program_id=stage.program_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/admin/stage_form.html", form=form, program=stage.program, stage=stage
@@ -156,6 +132,19 @@ def _criteria_page(form, title, back, status=200, errors=None):
     return render_template(
         "projects/admin/criteria.html", form=form, title=title, back=back, errors=errors or []
     ), status
+
+
+def _save_criteria(action, form, title, back, success):
+    """Run ``action`` (a rubric or the attitude criteria from the form's text): back to the
+    program on success, else the page again with every bad line (or the rule's message)."""
+    saved = run_service(action, error_flash=False, success=success)
+    if saved:
+        return redirect(back)
+    if isinstance(saved.error, ImportRejected):
+        errors = [str(e) for e in saved.line_errors]
+    else:
+        errors = [saved.error.message]
+    return _criteria_page(form, title, back, 400, errors)
 
 
 @bp.route("/tahap/<int:stage_id>/rubrik", methods=["GET", "POST"])
@@ -170,17 +159,13 @@ def rubric(stage_id: int):
         form.text.data = services.criteria_text(stage.criteria)
         return _criteria_page(form, title, back)
     if form.validate_on_submit():
-        try:
-            services.set_rubric(stage, form.text.data or "", current_user)
-        except ImportRejected as exc:
-            db.session.rollback()
-            return _criteria_page(form, title, back, 400, [str(e) for e in exc.errors])
-        except DomainError as exc:
-            db.session.rollback()
-            return _criteria_page(form, title, back, 400, [exc.message])
-        db.session.commit()
-        flash(_("Rubrik disimpan."), "success")
-        return redirect(back)
+        return _save_criteria(
+            lambda: services.set_rubric(stage, form.text.data or "", current_user),
+            form,
+            title,
+            back,
+            _("Rubrik disimpan."),
+        )
     return _criteria_page(form, title, back, 400)
 
 
@@ -196,14 +181,13 @@ def attitude_criteria(program_id: int):
         form.text.data = services.criteria_text(services.attitude_criteria(prog))
         return _criteria_page(form, title, back)
     if form.validate_on_submit():
-        try:
-            services.set_attitude_criteria(prog, form.text.data or "", current_user)
-        except ImportRejected as exc:
-            db.session.rollback()
-            return _criteria_page(form, title, back, 400, [str(e) for e in exc.errors])
-        db.session.commit()
-        flash(_("Kriteria sikap disimpan."), "success")
-        return redirect(back)
+        return _save_criteria(
+            lambda: services.set_attitude_criteria(prog, form.text.data or "", current_user),
+            form,
+            title,
+            back,
+            _("Kriteria sikap disimpan."),
+        )
     return _criteria_page(form, title, back, 400)
 
 
@@ -232,12 +216,7 @@ def overview(angkatan_id: int):
 def overview_csv(angkatan_id: int):
     """The matrix as a CSV file."""
     angkatan = _angkatan_or_404(angkatan_id)
-    body = services.overview_csv(angkatan)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="proyek-angkatan-{angkatan.id}.csv"'},
-    )
+    return send_bytes(services.overview_csv(angkatan), f"proyek-angkatan-{angkatan.id}.csv", "text/csv")
 
 
 @bp.route("/angkatan/<int:angkatan_id>/jadwal", methods=["GET", "POST"])
@@ -267,11 +246,6 @@ def schedule(angkatan_id: int):
     ), status
 
 
-def _local_to_utc(value):
-    zone = ZoneInfo(getattr(current_user, "timezone", None) or "Asia/Jakarta")
-    return value.replace(tzinfo=zone).astimezone(UTC)
-
-
 @bp.route("/angkatan/<int:angkatan_id>/seminar", methods=["GET", "POST"])
 @admin_required
 def seminars(angkatan_id: int):
@@ -282,29 +256,23 @@ def seminars(angkatan_id: int):
     form.stage.choices = [(s.id, s.name) for s in seminar_stages]
     if form.validate_on_submit():
         stage = next(s for s in seminar_stages if s.id == form.stage.data)
-        try:
-            sess = services.create_session(
+        created = run_service(
+            lambda: services.create_session(
                 angkatan,
                 stage,
                 form.title.data,
-                _local_to_utc(form.starts_at.data),
+                timezones.to_utc(form.starts_at.data, getattr(current_user, "timezone", None)),
                 form.slot_minutes.data,
                 form.location.data,
                 form.capacity.data,
                 current_user,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.title.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Sesi seminar dijadwalkan. Tetapkan penguji dan peserta."), "success")
-            return redirect(url_for("project_admin.session", session_id=sess.id))
-    sessions = db.session.scalars(
-        select(SeminarSession)
-        .where(SeminarSession.angkatan_id == angkatan.id)
-        .order_by(SeminarSession.starts_at)
-    ).all()
+            ),
+            field=form.title,
+            success=_("Sesi seminar dijadwalkan. Tetapkan penguji dan peserta."),
+        )
+        if created:
+            return redirect(url_for("project_admin.session", session_id=created.value.id))
+    sessions = seminar_queries.angkatan_sessions(angkatan)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/admin/seminars.html", angkatan=angkatan, form=form, sessions=sessions
@@ -317,28 +285,19 @@ def session(session_id: int):
     """Assign a session's penguji and participants (time slots follow the order)."""
     sess = db.get_or_404(SeminarSession, session_id)
     form = MembersForm()
-    examiners = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.PENGUJI)
-        .order_by(User.full_name)
-    ).all()
+    examiners = seminar_queries.examiner_choices()
     enrolments = db.session.scalars(services.angkatan_enrolments(sess.angkatan)).unique().all()
     form.examiners.choices = [(u.id, u.full_name) for u in examiners]
     form.participants.choices = [(e.id, f"{e.ndh or '-'}. {e.user.full_name}") for e in enrolments]
     if request.method == "GET":
         form.examiners.data = [e.user_id for e in sess.examiners]
         form.participants.data = [s.enrolment_id for s in sess.slots]
-    elif form.validate_on_submit():
-        try:
-            services.set_session_members(sess, form.examiners.data, form.participants.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.participants.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Susunan sesi disimpan."), "success")
-            return redirect(url_for("project_admin.session", session_id=sess.id))
+    elif form.validate_on_submit() and run_service(
+        lambda: services.set_session_members(sess, form.examiners.data, form.participants.data, current_user),
+        field=form.participants,
+        success=_("Susunan sesi disimpan."),
+    ):
+        return redirect(url_for("project_admin.session", session_id=sess.id))
     status = 400 if request.method == "POST" else 200
     return render_template("projects/admin/session.html", sess=sess, form=form), status
 

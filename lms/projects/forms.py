@@ -38,10 +38,6 @@ def _int_or_none(value):
         return None
 
 
-class ButtonForm(FlaskForm):
-    """A POST button (confirm, paraf) with nothing but the CSRF token."""
-
-
 class ProjectForm(FlaskForm):
     """The project's description."""
 

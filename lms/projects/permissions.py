@@ -14,6 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Role, User
+from lms.accounts.permissions import is_admin  # admins manage project data and see every project
 from lms.courses.models import Enrolment
 from lms.extensions import db
 from lms.models_base import inline
@@ -37,11 +38,6 @@ from lms.projects.models import (
 
 def _authenticated(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def is_admin(user: User | None) -> bool:
-    """Admins manage programs' project data and see every project."""
-    return _authenticated(user) and user.has_role(Role.ADMIN)
 
 
 def is_examiner_of(user: User, enrolment_id: int, stage_id: int | None = None) -> bool:

@@ -21,11 +21,10 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from lms.errors import DomainError, StaleEdit
 from lms.extensions import db
-from lms.memo import remember
+from lms.memo import FragmentCache
 from lms.models_base import utcnow
 from lms.projects import permissions, services
 from lms.projects.forms import (
@@ -38,11 +37,14 @@ from lms.projects.forms import (
     with_scores,
 )
 from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
+from lms.projects.queries import seminars as seminar_queries
+from lms.web import run_service
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
-# Rendered filter forms kept per app (so per process).
+# Rendered filter forms, kept per process.
 FILTER_FORM_CACHE_SIZE = 256
+FILTER_FORMS = FragmentCache("reviews_filter_forms", FILTER_FORM_CACHE_SIZE)
 # The tag colours of projects/_partials.html's state_tag, for rows prepared in the view.
 STATE_TAG_CLASSES = {"submitted": "tag-warn", "resubmitted": "tag-warn", "in_review": "tag-warn"}
 
@@ -114,9 +116,9 @@ def _queue_filters(summary: services.QueueSummary) -> list[FilterSelect]:
 def _filter_form(summary: services.QueueSummary, angkatan, stage, state):
     """The filter form's HTML. It depends only on the choices (the angkatan and stages in the
     queue), the values asked for and the language, so it is rendered once per process for each
-    of those (a bounded dict per app) and shared: the key holds everything the HTML shows.
-    A form with an unknown value (error messages) is rendered each time."""
-    cache = current_app.extensions.setdefault("reviews_filter_forms", {})
+    of those (a bounded cache per process) and shared: the key holds everything the HTML shows
+    (the form has no URL in it). A form with an unknown value (error messages) is rendered each
+    time."""
     key = (
         str(get_locale()),
         tuple(summary.angkatan_choices()),
@@ -125,13 +127,13 @@ def _filter_form(summary: services.QueueSummary, angkatan, stage, state):
         stage,
         state,
     )
-    html = cache.get(key)
-    if html is None:
-        filters = _queue_filters(summary)
-        html = get_template_attribute("reviews/_queue.html", "filter_form")(filters)
-        if not any(f.errors for f in filters):
-            remember(cache, key, html, FILTER_FORM_CACHE_SIZE)
-    return html
+    filters: list[FilterSelect] = []
+
+    def build():
+        filters.extend(_queue_filters(summary))
+        return get_template_attribute("reviews/_queue.html", "filter_form")(filters)
+
+    return FILTER_FORMS.render(key, build, keep=lambda _html: not any(f.errors for f in filters))
 
 
 @bp.get("/")
@@ -281,12 +283,11 @@ def decide(submission_id: int):
 def sessions():
     """Seminar sessions I take part in (as penguji, mentor or coach)."""
     _queue_gate()
-    stmt = (
-        permissions.visible_sessions(current_user)
-        .options(joinedload(SeminarSession.angkatan), joinedload(SeminarSession.stage))
-        .order_by(SeminarSession.starts_at.desc())
+    page = db.paginate(
+        seminar_queries.my_sessions(current_user),
+        per_page=current_app.config.get("PER_PAGE", 25),
+        error_out=False,
     )
-    page = db.paginate(stmt, per_page=current_app.config.get("PER_PAGE", 25), error_out=False)
     return render_template("reviews/sessions.html", page=page)
 
 
@@ -364,14 +365,12 @@ def slot(slot_id: int):
     form = with_scores(SeminarScoreForm, criteria)(prefix="s")
     if not form.validate_on_submit():
         return _render_slot(slot_obj, score_form=form, status=400)
-    try:
-        services.score_seminar(slot_obj, current_user, scores_from(form, criteria))
-    except DomainError as exc:
-        db.session.rollback()
-        form.submit.errors = [exc.message]
+    if not run_service(
+        lambda: services.score_seminar(slot_obj, current_user, scores_from(form, criteria)),
+        field=form.submit,
+        success=_("Nilai seminar disimpan."),
+    ):
         return _render_slot(_slot_or_404(slot_id), score_form=form, status=400)
-    db.session.commit()
-    flash(_("Nilai seminar disimpan."), "success")
     return redirect(url_for("reviews.slot", slot_id=slot_id))
 
 
@@ -385,12 +384,11 @@ def outcome(slot_id: int):
     form = OutcomeForm(prefix="o")
     if not form.validate_on_submit():
         return _render_slot(slot_obj, outcome_form=form, status=400)
-    try:
-        services.set_outcome(slot_obj, form.outcome.data, form.note.data, current_user, form.version.data)
-    except StaleEdit as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("reviews.slot", slot_id=slot_id))
-    db.session.commit()
-    flash(_("Hasil seminar ditetapkan."), "success")
+    if not run_service(
+        lambda: services.set_outcome(
+            slot_obj, form.outcome.data, form.note.data, current_user, form.version.data
+        ),
+        success=_("Hasil seminar ditetapkan."),
+    ):
+        return redirect(url_for("reviews.slot", slot_id=slot_id))  # stale: the error is flashed
     return redirect(url_for("reviews.session", session_id=slot_obj.session_id))

@@ -15,22 +15,16 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from lms import storage
 from lms.courses.models import Enrolment
-from lms.errors import DomainError
 from lms.extensions import db
 from lms.projects import permissions, services
 from lms.projects.forms import (
     AttitudeForm,
-    ButtonForm,
     CatalogueForm,
     ConsultationForm,
     DraftForm,
@@ -50,6 +44,8 @@ from lms.projects.models import (
     SubmissionFile,
     SubmissionVersion,
 )
+from lms.projects.queries import home
+from lms.web import ConfirmForm, run_service, send_stored, upload_of, uploads_of
 
 bp = Blueprint("projects", __name__, url_prefix="/proyek")
 
@@ -82,10 +78,6 @@ def _own_project_or_404(project_id: int) -> Project:
     return project
 
 
-def _uploads(files) -> list[services.Upload]:
-    return [services.Upload(f.stream, f.filename) for f in files or [] if f and f.filename]
-
-
 def _data_from(form: ProjectForm) -> services.ProjectData:
     return services.ProjectData(
         title=form.title.data or "",
@@ -101,29 +93,12 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
 def index():
     """My projects (one per enrolment in a program with a project) and the projects of the
     participants I guide or examine."""
-    mine = db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at.desc())
-    ).all()
-    mine = [e for e in mine if e.angkatan.program is not None and e.angkatan.program.has_project]
-    own_projects = {
-        p.enrolment_id: p
-        for p in db.session.scalars(
-            select(Project).where(Project.enrolment_id.in_([e.id for e in mine] or [0]))
-        )
-    }
+    mine = home.my_enrolments(current_user)
+    own_projects = home.projects_by_enrolment(mine)
     guided = None
     if not permissions.is_admin(current_user):
-        stmt = (
-            permissions.visible_projects(current_user)
-            .where(Enrolment.user_id != current_user.id)
-            .options(
-                joinedload(Project.enrolment).options(
-                    joinedload(Enrolment.user), joinedload(Enrolment.angkatan)
-                )
-            )
-        )
         guided = db.paginate(
-            stmt.order_by(Project.title), per_page=current_app.config["PER_PAGE"], error_out=False
+            home.guided_projects(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
         )
     return render_template(
         "projects/index.html",
@@ -146,15 +121,13 @@ def start(enrolment_id: int):
         return redirect(url_for("projects.detail", project_id=existing.id))
     form = ProjectForm()
     if form.validate_on_submit():
-        try:
-            project = services.start_project(enrolment, _data_from(form), by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.title.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Proyek dibuat. Mulailah dari tahap Rancangan."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
+        started = run_service(
+            lambda: services.start_project(enrolment, _data_from(form), by=current_user),
+            field=form.title,
+            success=_("Proyek dibuat. Mulailah dari tahap Rancangan."),
+        )
+        if started:
+            return redirect(url_for("projects.detail", project_id=started.value.id))
     status = 400 if request.method == "POST" else 200
     return render_template("projects/form.html", form=form, enrolment=enrolment, project=None), status
 
@@ -182,16 +155,12 @@ def edit(project_id: int):
     form = ProjectForm(obj=project)
     if request.method == "GET":
         form.version.data = project.version
-    if form.validate_on_submit():
-        try:
-            services.update_project(project, _data_from(form), current_user, form.version.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.title.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Proyek disimpan."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
+    if form.validate_on_submit() and run_service(
+        lambda: services.update_project(project, _data_from(form), current_user, form.version.data),
+        field=form.title,
+        success=_("Proyek disimpan."),
+    ):
+        return redirect(url_for("projects.detail", project_id=project.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/form.html", form=form, enrolment=project.enrolment, project=project
@@ -223,27 +192,24 @@ def stage(project_id: int, stage_id: int):
         if not is_owner:
             abort(404)
         if form.validate_on_submit():
-            try:
-                submission = services.submission_for(project, stage_obj, create=True)
+
+            def save_and_maybe_send():
+                sub = services.submission_for(project, stage_obj, create=True)
                 services.save_draft(
-                    submission,
+                    sub,
                     form.body.data or "",
-                    _uploads(form.files.data),
+                    uploads_of(form.files.data),
                     current_user,
                     expected_version=form.version.data,
                     max_bytes=_max_bytes(),
                 )
                 if form.send.data:
-                    services.submit_stage(submission, current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                form.files.errors.append(exc.message)
-            else:
-                db.session.commit()
-                if form.send.data:
-                    flash(_("Terkirim. Reviewer Anda sudah diberi tahu."), "success")
-                else:
-                    flash(_("Draf disimpan."), "success")
+                    services.submit_stage(sub, current_user)
+
+            success = (
+                _("Terkirim. Reviewer Anda sudah diberi tahu.") if form.send.data else _("Draf disimpan.")
+            )
+            if run_service(save_and_maybe_send, field=form.files, success=success):
                 return redirect(url_for("projects.stage", project_id=project.id, stage_id=stage_obj.id))
         row, submission = _stage_context(project, stage_obj)
         status = 400
@@ -279,7 +245,7 @@ def remove_file(file_id: int):
         or not permissions.is_owner(current_user, file.submission.project)
     ):
         abort(404)
-    form = ButtonForm()
+    form = ConfirmForm()
     back = url_for("projects.stage", project_id=file.submission.project_id, stage_id=file.submission.stage_id)
     if form.validate_on_submit():
         services.remove_draft_file(file, current_user)
@@ -289,23 +255,6 @@ def remove_file(file_id: int):
     return render_template("projects/confirm_remove.html", file=file, form=form, back=back)
 
 
-def _send_stored(key: str, name: str, mime: str, inline: bool):
-    try:
-        path = storage.path_of(key)
-    except FileNotFoundError:
-        abort(404)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=mime, as_attachment=not inline, download_name=name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    if inline:
-        # Shown inside our own review page only; nothing in the file may run.
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
-    return response
-
-
 @bp.get("/berkas/<int:file_id>")
 @login_required
 def download(file_id: int):
@@ -313,7 +262,7 @@ def download(file_id: int):
     file = db.session.get(SubmissionFile, file_id)
     if file is None or not permissions.can_view_file(current_user, file):
         abort(404)
-    return _send_stored(file.storage_key, file.original_name, file.mime, inline=False)
+    return send_stored(file.storage_key, file.original_name, file.mime, private=True)
 
 
 @bp.get("/berkas/<int:file_id>/lihat")
@@ -323,7 +272,8 @@ def view_inline(file_id: int):
     file = db.session.get(SubmissionFile, file_id)
     if file is None or not permissions.can_view_file(current_user, file) or not file.viewable_inline:
         abort(404)
-    return _send_stored(file.storage_key, file.original_name, file.mime, inline=True)
+    # Shown inside our own review page only; nothing in the file may run (``private``).
+    return send_stored(file.storage_key, file.original_name, file.mime, inline=True, private=True)
 
 
 @bp.get("/versi/<int:version_id>")
@@ -351,23 +301,19 @@ def milestones(project_id: int):
     if request.method == "POST":
         if not is_owner:
             abort(404)
-        if form.validate_on_submit():
-            try:
-                services.add_milestone(
-                    project,
-                    form.term.data,
-                    form.title.data,
-                    form.description.data,
-                    form.target_date.data,
-                    current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                form.title.errors.append(exc.message)
-            else:
-                db.session.commit()
-                flash(_("Milestone ditambahkan."), "success")
-                return redirect(url_for("projects.milestones", project_id=project.id))
+        if form.validate_on_submit() and run_service(
+            lambda: services.add_milestone(
+                project,
+                form.term.data,
+                form.title.data,
+                form.description.data,
+                form.target_date.data,
+                current_user,
+            ),
+            field=form.title,
+            success=_("Milestone ditambahkan."),
+        ):
+            return redirect(url_for("projects.milestones", project_id=project.id))
         status = 400
     items = services.milestones_of(project)
     update_forms = {}
@@ -384,7 +330,7 @@ def milestones(project_id: int):
         form=form,
         update_forms=update_forms,
         evidence_form=EvidenceForm(),
-        button=ButtonForm(),
+        button=ConfirmForm(),
         is_owner=is_owner,
         is_mentor=project.enrolment.mentor_id == current_user.id,
     ), status
@@ -425,22 +371,17 @@ def milestone_evidence(milestone_id: int):
         abort(404)
     form = EvidenceForm()
     if form.validate_on_submit():
-        upload = services.Upload(form.file.data.stream, form.file.data.filename) if form.file.data else None
-        try:
-            services.add_evidence(
+        run_service(
+            lambda: services.add_evidence(
                 milestone,
                 current_user,
                 note=form.note.data,
-                upload=upload,
+                upload=upload_of(form.file),
                 url=form.url.data,
                 max_bytes=_max_bytes(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Bukti ditambahkan."), "success")
+            ),
+            success=_("Bukti ditambahkan."),
+        )
     return redirect(url_for("projects.milestones", project_id=milestone.project_id))
 
 
@@ -451,7 +392,7 @@ def milestone_confirm(milestone_id: int):
     milestone = _milestone_or_404(milestone_id)
     if not permissions.can_confirm_milestone(current_user, milestone):
         abort(404)
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.confirm_milestone(milestone, current_user)
     db.session.commit()
@@ -470,9 +411,7 @@ def evidence_file(evidence_id: int):
         or not permissions.can_view_project(current_user, ev.milestone.project)
     ):
         abort(404)
-    return _send_stored(
-        ev.storage_key, ev.original_name or "bukti", ev.mime or "application/octet-stream", False
-    )
+    return send_stored(ev.storage_key, ev.original_name or "bukti", ev.mime, private=True)
 
 
 # --- consultations ------------------------------------------------------------------------------
@@ -489,23 +428,19 @@ def consultations(project_id: int):
     if request.method == "POST":
         if not is_owner:
             abort(404)
-        if form.validate_on_submit():
-            try:
-                services.log_consultation(
-                    project,
-                    form.met_on.data,
-                    form.with_role.data,
-                    form.topic.data,
-                    form.result.data,
-                    current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                form.topic.errors.append(exc.message)
-            else:
-                db.session.commit()
-                flash(_("Konsultasi dicatat dan menunggu paraf."), "success")
-                return redirect(url_for("projects.consultations", project_id=project.id))
+        if form.validate_on_submit() and run_service(
+            lambda: services.log_consultation(
+                project,
+                form.met_on.data,
+                form.with_role.data,
+                form.topic.data,
+                form.result.data,
+                current_user,
+            ),
+            field=form.topic,
+            success=_("Konsultasi dicatat dan menunggu paraf."),
+        ):
+            return redirect(url_for("projects.consultations", project_id=project.id))
         status = 400
     page = db.paginate(
         services.consultations_of(project), per_page=current_app.config["PER_PAGE"], error_out=False
@@ -516,7 +451,7 @@ def consultations(project_id: int):
         project=project,
         page=page,
         form=form,
-        button=ButtonForm(),
+        button=ConfirmForm(),
         is_owner=is_owner,
         can_paraf={c.id: permissions.can_confirm_consultation(current_user, c) for c in page.items},
         enrolment=enrolment,
@@ -530,7 +465,7 @@ def paraf(consultation_id: int):
     row = db.session.get(Consultation, consultation_id)
     if row is None or not permissions.can_confirm_consultation(current_user, row):
         abort(404)
-    if not ButtonForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     services.confirm_consultation(row, current_user)
     db.session.commit()
@@ -558,22 +493,18 @@ def attitude(project_id: int):
     form = form_cls()
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                services.record_observation(
-                    enrolment,
-                    current_user,
-                    form.observed_on.data,
-                    scores_from(form, criteria),
-                    form.note.data,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                form.note.errors.append(exc.message)
-            else:
-                db.session.commit()
-                flash(_("Observasi sikap disimpan."), "success")
-                return redirect(url_for("projects.attitude", project_id=project.id))
+        if form.validate_on_submit() and run_service(
+            lambda: services.record_observation(
+                enrolment,
+                current_user,
+                form.observed_on.data,
+                scores_from(form, criteria),
+                form.note.data,
+            ),
+            field=form.note,
+            success=_("Observasi sikap disimpan."),
+        ):
+            return redirect(url_for("projects.attitude", project_id=project.id))
         status = 400
     return render_template(
         "projects/attitude.html",

@@ -3,21 +3,19 @@ and the reports (attempts, pre/post gain, item analysis with CSV). Admins only; 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import wraps
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from lms import timezones
 from lms.courses.models import Course
-from lms.errors import DomainError, ImportRejected, StaleEdit
+from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
-from lms.quizzes import permissions, services
+from lms.quizzes import services
 from lms.quizzes.forms import (
     AddQuestionsForm,
-    ConfirmForm,
     ImportQuestionsForm,
     QuestionFilterForm,
     QuestionForm,
@@ -27,6 +25,7 @@ from lms.quizzes.forms import (
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, QuizSlot, ReviewTiming
 from lms.quizzes.question_types import QUESTION_TYPES
 from lms.quizzes.views import paginate_rows
+from lms.web import ConfirmForm, Outcome, admin_required, run_service, send_bytes
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/admin")
 
@@ -38,29 +37,25 @@ GIFT_EXAMPLE = """::Contoh:: Asas pelayanan publik menurut UU 25/2009 antara lai
 }"""
 
 
-def admin_required(view):
-    """Role gate: only admins; everyone else gets 404."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not permissions.can_manage_quizzes(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
+def _form_time(value: datetime | None) -> datetime | None:
+    """A stored UTC time as the admin's wall-clock time, for a datetime-local field."""
+    return None if value is None else timezones.to_local(value, current_user.timezone).replace(tzinfo=None)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(getattr(current_user, "timezone", None) or "Asia/Jakarta")
-
-
-def _to_utc(local: datetime | None) -> datetime | None:
-    return None if local is None else local.replace(tzinfo=_zone()).astimezone(UTC)
-
-
-def _to_local(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(_zone()).replace(tzinfo=None)
+def _run_import(action, field) -> Outcome:
+    """:func:`lms.web.run_service` for the GIFT and Aiken pages: a refused import lists its lines
+    under the form (``line_errors``) and flashes nothing; another refusal goes on ``field``."""
+    try:
+        value = action()
+    except ImportRejected as exc:
+        db.session.rollback()
+        return Outcome(False, error=exc)
+    except DomainError as exc:
+        db.session.rollback()
+        field.errors.append(exc.message)
+        return Outcome(False, error=exc)
+    db.session.commit()
+    return Outcome(True, value=value)
 
 
 def _course(course_id: int) -> Course:
@@ -117,22 +112,19 @@ def import_questions(course_id: int):
         if len(raw) > services.MAX_IMPORT_BYTES:
             form.file.errors.append(_("Berkas terlalu besar (batas 2 MB)."))
         else:
-            try:
-                summary = services.import_questions(
+            imported = _run_import(
+                lambda: services.import_questions(
                     course,
                     raw.decode("utf-8-sig", errors="replace"),
                     form.fmt.data,
                     filename=upload.filename,
                     category=form.category.data or None,
-                )
-            except ImportRejected as exc:
-                db.session.rollback()
-                errors = exc.errors
-            except DomainError as exc:
-                db.session.rollback()
-                form.file.errors.append(exc.message)
-            else:
-                db.session.commit()
+                ),
+                form.file,
+            )
+            errors = imported.line_errors
+            if imported:
+                summary = imported.value
                 parts = ", ".join(f"{QUESTION_TYPES[k].label} {n}" for k, n in summary.counts.items())
                 flash(_("%(n)s soal diimpor: %(parts)s.", n=summary.total, parts=parts), "success")
                 return redirect(url_for("quiz_admin.bank", course_id=course.id))
@@ -147,14 +139,31 @@ def export_questions(course_id: int):
     course = _course(course_id)
     category_id = request.args.get("kategori", type=int)
     text = services.export_gift(course.id, category_id)
-    return Response(
-        text,
-        mimetype="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="bank-soal-{course.slug}.gift.txt"'},
-    )
+    return send_bytes(text, f"bank-soal-{course.slug}.gift.txt", "text/plain; charset=utf-8")
 
 
-def _question_form_page(course: Course, form: QuestionForm, question: Question | None, errors, status: int):
+def _save_question(course: Course, form: QuestionForm, question: Question | None):
+    """Save the GIFT editor's question (a new one when ``question`` is None), or show the form
+    again with the source's line errors."""
+    errors = []
+    if form.validate_on_submit():
+        version = form.version.data
+        saved = _run_import(
+            lambda: services.save_question_gift(
+                course,
+                form.source.data,
+                form.category.data,
+                form.tags.data,
+                question=question,
+                expected_version=int(version) if question and (version or "").isdigit() else None,
+                default_mark=float(form.default_mark.data),
+            ),
+            form.source,
+        )
+        errors = saved.line_errors
+        if saved:
+            flash(_("Soal disimpan."), "success")
+            return redirect(url_for("quiz_admin.bank", course_id=course.id))
     return (
         render_template(
             "quizzes/admin/question_form.html",
@@ -164,7 +173,7 @@ def _question_form_page(course: Course, form: QuestionForm, question: Question |
             errors=errors,
             example=GIFT_EXAMPLE,
         ),
-        status,
+        400 if request.method == "POST" else 200,
     )
 
 
@@ -176,27 +185,7 @@ def new_question(course_id: int):
     form = QuestionForm()
     if request.method == "GET":
         form.source.data = GIFT_EXAMPLE
-    errors = []
-    if form.validate_on_submit():
-        try:
-            services.save_question_gift(
-                course,
-                form.source.data,
-                form.category.data,
-                form.tags.data,
-                default_mark=float(form.default_mark.data),
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except DomainError as exc:
-            db.session.rollback()
-            form.source.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Soal disimpan."), "success")
-            return redirect(url_for("quiz_admin.bank", course_id=course.id))
-    return _question_form_page(course, form, None, errors, 400 if request.method == "POST" else 200)
+    return _save_question(course, form, None)
 
 
 def _question(course_id: int, question_id: int) -> tuple[Course, Question]:
@@ -219,29 +208,7 @@ def edit_question(course_id: int, question_id: int):
         form.tags.data = ", ".join(question.tags)
         form.default_mark.data = question.default_mark
         form.version.data = str(question.version)
-    errors = []
-    if form.validate_on_submit():
-        try:
-            services.save_question_gift(
-                course,
-                form.source.data,
-                form.category.data,
-                form.tags.data,
-                question=question,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-                default_mark=float(form.default_mark.data),
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except (StaleEdit, DomainError) as exc:
-            db.session.rollback()
-            form.source.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Soal disimpan."), "success")
-            return redirect(url_for("quiz_admin.bank", course_id=course.id))
-    return _question_form_page(course, form, question, errors, 400 if request.method == "POST" else 200)
+    return _save_question(course, form, question)
 
 
 @bp.route("/kursus/<int:course_id>/bank-soal/<int:question_id>/hapus", methods=["GET", "POST"])
@@ -251,14 +218,7 @@ def delete_question(course_id: int, question_id: int):
     course, question = _question(course_id, question_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.delete_question(question)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Soal dihapus."), "success")
+        run_service(lambda: services.delete_question(question), success=_("Soal dihapus."))
         return redirect(url_for("quiz_admin.bank", course_id=course.id))
     return render_template(
         "quizzes/admin/confirm.html",
@@ -306,8 +266,8 @@ def _settings_from(form: QuizForm) -> services.QuizSettings:
         shuffle_options=bool(form.shuffle_options.data),
         questions_per_page=form.questions_per_page.data or 0,
         time_limit_minutes=form.time_limit_minutes.data,
-        open_at=_to_utc(form.open_at.data),
-        close_at=_to_utc(form.close_at.data),
+        open_at=timezones.to_utc(form.open_at.data, current_user.timezone),
+        close_at=timezones.to_utc(form.close_at.data, current_user.timezone),
         max_attempts=form.max_attempts.data,
         grading_method=GradingMethod(form.grading_method.data),
         passing_grade=float(form.passing_grade.data),
@@ -325,15 +285,13 @@ def new_quiz(course_id: int):
     form = QuizForm()
     _fill_quiz_form(form, course, None)
     if form.validate_on_submit():
-        try:
-            quiz = services.create_quiz(course, _settings_from(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Kuis dibuat. Tambahkan soalnya."), "success")
-            return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+        created = run_service(
+            lambda: services.create_quiz(course, _settings_from(form)),
+            form=form,
+            success=_("Kuis dibuat. Tambahkan soalnya."),
+        )
+        if created:
+            return redirect(url_for("quiz_admin.quiz_detail", quiz_id=created.value.id))
     status = 400 if request.method == "POST" else 200
     return render_template("quizzes/admin/quiz_form.html", course=course, form=form, quiz=None), status
 
@@ -371,22 +329,19 @@ def edit_quiz(quiz_id: int):
         form.review.data = quiz.review.value
         form.module_id.data = str(quiz.module_id or "")
         form.pre_test_id.data = str(quiz.pre_test_id or "")
-        form.open_at.data = _to_local(quiz.open_at)
-        form.close_at.data = _to_local(quiz.close_at)
+        form.open_at.data = _form_time(quiz.open_at)
+        form.close_at.data = _form_time(quiz.close_at)
         form.version.data = str(quiz.version)
     else:
         form = QuizForm()
     _fill_quiz_form(form, course, quiz)
     if form.validate_on_submit():
-        try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            services.update_quiz(quiz, _settings_from(form), expected_version=version)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Pengaturan kuis disimpan."), "success")
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        if run_service(
+            lambda: services.update_quiz(quiz, _settings_from(form), expected_version=version),
+            form=form,
+            success=_("Pengaturan kuis disimpan."),
+        ):
             return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
     status = 400 if request.method == "POST" else 200
     return render_template("quizzes/admin/quiz_form.html", course=course, form=form, quiz=quiz), status
@@ -400,14 +355,8 @@ def delete_quiz(quiz_id: int):
     course_id = quiz.course_id
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.delete_quiz(quiz)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        if not run_service(lambda: services.delete_quiz(quiz), success=_("Kuis dihapus.")):
             return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz_id))
-        db.session.commit()
-        flash(_("Kuis dihapus."), "success")
         return redirect(url_for("quiz_admin.course_quizzes", course_id=course_id))
     return render_template(
         "quizzes/admin/confirm.html",
@@ -433,21 +382,21 @@ def quiz_questions(quiz_id: int):
             if "tetap-submit" in request.form and add_form.validate_on_submit():
                 ids = [int(x) for x in request.form.getlist("pilih") if x.isdigit()]
                 mark = float(add_form.mark.data) if add_form.mark.data else None
-                added = services.add_questions(quiz, ids, mark)
-                db.session.commit()
-                flash(_("%(n)s soal ditambahkan.", n=added), "success")
-                return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
-            if "acak-submit" in request.form and random_form.validate_on_submit():
+                added = run_service(lambda: services.add_questions(quiz, ids, mark))
+                if added:
+                    flash(_("%(n)s soal ditambahkan.", n=added.value), "success")
+                    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+            elif "acak-submit" in request.form and random_form.validate_on_submit():
                 mark = float(random_form.mark.data) if random_form.mark.data else None
-                services.add_random_slot(
-                    quiz, int(random_form.category_id.data), random_form.count.data, mark
-                )
-                db.session.commit()
-                flash(_("Soal acak ditambahkan."), "success")
-                return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
-        except (DomainError, ValueError) as exc:
+                category_id = int(random_form.category_id.data)
+                if run_service(
+                    lambda: services.add_random_slot(quiz, category_id, random_form.count.data, mark),
+                    success=_("Soal acak ditambahkan."),
+                ):
+                    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+        except ValueError:
             db.session.rollback()
-            flash(getattr(exc, "message", _("Data tidak sah.")), "error")
+            flash(_("Data tidak sah."), "error")
     filter_form = QuestionFilterForm(request.args)
     filter_form.fill(categories, services.tags_of(course.id))
     stmt = services.search_questions(
@@ -555,8 +504,4 @@ def item_analysis_csv(quiz_id: int):
     """The item analysis as CSV."""
     quiz = _quiz(quiz_id)
     text = services.item_analysis_csv(quiz, services.item_analysis(quiz))
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="analisis-butir-kuis-{quiz.id}.csv"'},
-    )
+    return send_bytes("\ufeff" + text, f"analisis-butir-kuis-{quiz.id}.csv", "text/csv; charset=utf-8")

@@ -17,6 +17,7 @@ import re
 from flask_babel import gettext as _
 
 from lms.errors import LineError
+from lms.quizzes import question_types as qt
 from lms.quizzes.gift import ParsedQuestion, ParseResult
 
 _OPTION_RE = re.compile(r"^([A-Za-z])[.)]\s+(.*\S)\s*$")
@@ -68,24 +69,15 @@ def parse(source: str, filename: str | None = None, default_category: str | None
                         )
                     )
                 else:
+                    kind = qt.aiken_type()
                     questions.append(
                         ParsedQuestion(
                             line=start,
-                            qtype="single",
+                            qtype=kind.key,
                             title="",
                             text="\n".join(text_lines),
                             text_format="plain",
-                            data={
-                                "options": [
-                                    {
-                                        "id": str(i),
-                                        "text": t,
-                                        "fraction": 1.0 if key == letter else 0.0,
-                                        "feedback": "",
-                                    }
-                                    for i, (key, t) in enumerate(options, start=1)
-                                ]
-                            },
+                            data=kind.read_aiken(options, letter),
                             category=default_category,
                         )
                     )

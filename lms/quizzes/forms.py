@@ -35,12 +35,6 @@ REVIEW_LABELS = {
 }
 
 
-class ConfirmForm(FlaskForm):
-    """A confirmation button (delete, submit)."""
-
-    submit = SubmitField(_l("Ya, lanjutkan"))
-
-
 class StartForm(FlaskForm):
     submit = SubmitField(_l("Mulai mengerjakan"))
 

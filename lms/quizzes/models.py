@@ -230,13 +230,22 @@ class AttemptState(enum.StrEnum):
     GRADED = "graded"
 
 
-# The one transition table of an attempt (services.move_attempt is the only mover).
-ATTEMPT_TRANSITIONS: dict[AttemptState, frozenset[AttemptState]] = {
-    AttemptState.IN_PROGRESS: frozenset({AttemptState.SUBMITTED}),
-    AttemptState.SUBMITTED: frozenset({AttemptState.GRADED, AttemptState.NEEDS_GRADING}),
-    AttemptState.NEEDS_GRADING: frozenset({AttemptState.GRADED}),
-    AttemptState.GRADED: frozenset(),
+class AttemptEvent(enum.StrEnum):
+    SUBMIT = "submit"  # the learner, or the server when the time ran out
+    AWAIT_GRADER = "await_grader"  # an essay waits for a person
+    GRADE = "grade"  # every question has its score
+
+
+S, E = AttemptState, AttemptEvent
+# The one transition table of an attempt (lms.models_base shape; services.move_attempt is the
+# only mover).
+ATTEMPT_TRANSITIONS: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
+    (S.IN_PROGRESS, E.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, E.GRADE): S.GRADED,
+    (S.SUBMITTED, E.AWAIT_GRADER): S.NEEDS_GRADING,
+    (S.NEEDS_GRADING, E.GRADE): S.GRADED,
 }
+del S, E
 
 
 class Attempt(db.Model):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, exists, or_, select
 
-from lms.accounts.models import Role, User
+from lms.accounts.models import User
+from lms.accounts.permissions import is_admin
 from lms.courses import permissions as course_permissions
 from lms.courses.models import Angkatan, Course, Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -21,10 +22,6 @@ _ACCESS_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
 
 def _authenticated(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def is_admin(user: User | None) -> bool:
-    return _authenticated(user) and user.has_role(Role.ADMIN)
 
 
 def can_manage_quizzes(user: User | None) -> bool:
@@ -103,6 +100,13 @@ def is_course_coach(user_id: int, course: Course) -> bool:
         )
     )
     return bool(db.session.scalar(stmt))
+
+
+def is_grader(user: User | None) -> bool:
+    """Admins, and coaches of at least one course: they see the essay grading queue."""
+    return is_admin(user) or bool(
+        _authenticated(user) and db.session.scalar(gradeable_course_ids(user).limit(1))
+    )
 
 
 def can_grade(user: User | None, course: Course) -> bool:

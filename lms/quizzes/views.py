@@ -15,21 +15,15 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
-from lms.database import write_intent
+from lms.database import writing
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
 from lms.quizzes import permissions, services
-from lms.quizzes.forms import (
-    GRADING_LABELS,
-    KIND_LABELS,
-    REVIEW_LABELS,
-    ConfirmForm,
-    GradeFilterForm,
-    StartForm,
-)
+from lms.quizzes import question_types as qt
+from lms.quizzes.forms import GRADING_LABELS, KIND_LABELS, REVIEW_LABELS, GradeFilterForm, StartForm
 from lms.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
-from lms.quizzes.question_types import parse_number
+from lms.web import ConfirmForm, role_required, run_service
 
 bp = Blueprint("quizzes", __name__)
 
@@ -107,10 +101,10 @@ def _touch(attempt: Attempt) -> Attempt:
         return attempt
     attempt_id = attempt.id
     db.session.rollback()  # end the read transaction; SQLite must begin the write IMMEDIATE
-    write_intent()
-    attempt = db.session.get(Attempt, attempt_id)
-    services.finish_if_overdue(attempt, utcnow(), _grace())
-    db.session.commit()
+    with writing():
+        attempt = db.session.get(Attempt, attempt_id)
+        services.finish_if_overdue(attempt, utcnow(), _grace())
+        db.session.commit()
     return db.session.get(Attempt, attempt_id)
 
 
@@ -166,14 +160,10 @@ def start(quiz_id: int):
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        attempt_id = services.start_attempt(quiz, current_user.id, utcnow(), _grace()).id
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    started = run_service(lambda: services.start_attempt(quiz, current_user.id, utcnow(), _grace()).id)
+    if not started:
         return redirect(url_for("quizzes.start_page", quiz_id=quiz_id))
-    db.session.commit()
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
+    return redirect(url_for("quizzes.attempt", attempt_id=started.value))
 
 
 @bp.get("/kuis/percobaan/<int:attempt_id>")
@@ -210,12 +200,9 @@ def save_page(attempt_id: int):
     ).all()
     responses = services.parse_responses(list(questions), _form_getlist)
     action = request.form.get("aksi", "simpan")
-    try:
-        services.save_answers(attempt, responses, now, _grace())
-    except services.AttemptClosed as exc:
-        db.session.rollback()
+    if not run_service(lambda: services.save_answers(attempt, responses, now, _grace()), commit=False):
+        # The attempt was closed (submitted, or out of time): finish it if the time ran out.
         attempt = _touch(db.session.get(Attempt, attempt_id))
-        flash(exc.message, "error")
         target = "quizzes.result" if attempt.state != AttemptState.IN_PROGRESS else "quizzes.attempt"
         return redirect(url_for(target, attempt_id=attempt_id))
     if action == "waktu_habis" and attempt.deadline_at is not None and now >= attempt.deadline_at:
@@ -357,19 +344,10 @@ def result(attempt_id: int):
 # ------------------------------------------------------------------ essay grading
 
 
-def _grader_required():
-    if not (
-        permissions.is_admin(current_user)
-        or db.session.scalar(permissions.gradeable_course_ids(current_user).limit(1))
-    ):
-        abort(404)
-
-
 @bp.get("/penilaian/esai")
-@login_required
+@role_required(permissions.is_grader)
 def grading_queue():
     """Essays waiting for a grade, grouped per quiz question (coaches and admins)."""
-    _grader_required()
     form = GradeFilterForm(request.args)
     page = paginate_rows(services.pending_essays_stmt(current_user, mine_only=bool(form.mine.data)))
     return render_template("quizzes/grading_queue.html", page=page, form=form)
@@ -395,13 +373,15 @@ def grade_essays(quiz_id: int, question_id: int):
         rows = db.session.scalars(
             select(AttemptQuestion)
             .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .where(AttemptQuestion.id.in_(ids), Attempt.quiz_id == quiz.id, AttemptQuestion.qtype == "essay")
+            .where(
+                AttemptQuestion.id.in_(ids), Attempt.quiz_id == quiz.id, qt.manual_only(AttemptQuestion.qtype)
+            )
         ).all()
         for aq in rows:
             raw = request.form.get(f"nilai_{aq.id}", "").strip()
             if not raw:
                 continue
-            score = parse_number(raw)
+            score = qt.parse_number(raw)
             try:
                 if score is None:
                     raise DomainError(_("Nilai harus berupa angka."))

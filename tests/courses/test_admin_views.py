@@ -171,7 +171,7 @@ def test_stale_lesson_edit_is_refused_with_409(admin_client):
         f"/admin/pelajaran/{lesson.id}",
         data={"title": "Versi B", "kind": "text", "body_md": "B", "version": str(old_version)},
     )
-    assert response.status_code == 409 and "diubah oleh orang lain" in _text(response)
+    assert response.status_code == 409 and "sudah diubah orang lain" in _text(response)
     db.session.expire_all()
     assert lesson.title == "Versi A"
 

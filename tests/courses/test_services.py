@@ -569,6 +569,53 @@ def test_enrolment_csv_checks_every_line(app):
     assert [e.line for e in info.value.errors] == [2, 3, 4, 5]
 
 
+def test_enrolment_csv_names_each_rule_it_breaks_by_line(app):
+    """The messages of the CSV checks, sorted by line: the file against itself (a repeated NDH,
+    a negative NDH, an empty NIP, an unknown mentor) and against the angkatan (an NDH held by
+    someone the file does not mention, the first line past the capacity)."""
+    holder = make_user()
+    a, b, c, d = make_user(), make_user(), make_user(), make_user()
+    angkatan = make_angkatan(course=make_course(), capacity=3)
+    enrol_user(holder, angkatan, ndh=7)
+    text = (
+        "NIP,NDH,Mentor_NIP\n"
+        f"{a.nip},1,\n"
+        f"{b.nip},1,\n"  # NDH repeated from line 2
+        f"{c.nip},-2,\n"  # not a positive NDH
+        ",5,\n"  # no NIP
+        "\n"  # an empty line is skipped
+        f"{d.nip},,199901012020011999\n"  # unknown mentor
+        f"{c.nip},7,\n"  # c again: named on line 4 already (though that line was refused)
+    )
+    with pytest.raises(ImportRejected) as info:
+        services.import_enrolments_csv(angkatan, text, filename="p.csv")
+    assert [(e.line, e.file, e.message) for e in info.value.errors] == [
+        (3, "p.csv", "NDH 1 sudah muncul di baris 2."),
+        (4, "p.csv", "NDH -2 bukan bilangan bulat positif."),
+        (5, "p.csv", "NIP peserta kosong."),
+        (7, "p.csv", "Mentor dengan NIP 199901012020011999 tidak ditemukan."),
+        (8, "p.csv", "NIP ini sudah muncul di baris 4."),
+    ]
+    db.session.rollback()
+    text = f"nip,ndh\n{a.nip},7\n{b.nip},\n{c.nip},\n"
+    with pytest.raises(ImportRejected) as info:
+        services.import_enrolments_csv(angkatan, text)
+    assert [(e.line, e.message) for e in info.value.errors] == [
+        (2, "NDH 7 sudah dipakai peserta lain di angkatan ini."),
+        (4, "Angkatan penuh (kapasitas 3 peserta)."),
+    ]
+    db.session.rollback()
+    with pytest.raises(ImportRejected) as info:
+        services.import_enrolments_csv(angkatan, "ndh,mentor_nip\n1,\n")
+    assert [(e.line, e.message) for e in info.value.errors] == [
+        (1, "Kolom nip tidak ada. Kolom yang dikenal: nip, ndh, mentor_nip, coach_nip.")
+    ]
+    with pytest.raises(ImportRejected) as info:
+        services.import_enrolments_csv(angkatan, "nip,ndh\n\n,\n")
+    assert [(e.line, e.message) for e in info.value.errors] == [(1, "Berkas tidak berisi baris data.")]
+    assert _count(Enrolment) == 1
+
+
 def test_enrolment_csv_creates_updates_and_swaps_ndh(app):
     mentor, coach = make_user(roles=("mentor",)), make_user(roles=("coach",))
     a, b, c = make_user(), make_user(), make_user()

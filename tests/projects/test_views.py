@@ -330,7 +330,7 @@ def test_stale_decision_through_the_page_is_refused_with_a_message(app, client, 
         follow_redirects=True,
     )
     text = resp.get_data(as_text=True)
-    assert "sudah diubah oleh orang lain" in text
+    assert "sudah diubah orang lain" in text
     db.session.expire_all()
     assert db.session.get(StageSubmission, sub.id).state == SubmissionState.REVISION_REQUESTED
 

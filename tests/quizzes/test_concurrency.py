@@ -18,6 +18,7 @@ from lms.models_base import utcnow
 from lms.quizzes import question_types as qt
 from lms.quizzes import services
 from lms.quizzes.models import Attempt, AttemptAnswer, AttemptQuestion, AttemptState, Quiz, QuizGrade
+from lms.quizzes.services import grading, starting
 from tests.factories import make_quiz, make_quiz_course, make_user
 
 GRACE = 30
@@ -64,13 +65,13 @@ def test_concurrent_starts_open_one_attempt(app, monkeypatch):
     quiz_id, user_id = _setup(time_limit_minutes=30)
     barrier = threading.Barrier(4)
     inner = threading.Barrier(4)
-    original = services._draw_questions
+    original = starting._draw_questions
 
     def slow_draw(quiz, rng):
         _rendezvous(inner)  # every thread has checked "no open attempt" before any inserts
         return original(quiz, rng)
 
-    monkeypatch.setattr(services, "_draw_questions", slow_draw)
+    monkeypatch.setattr(starting, "_draw_questions", slow_draw)
 
     def start(_i):
         barrier.wait(timeout=10)
@@ -95,14 +96,14 @@ def test_concurrent_submits_grade_once(app, monkeypatch):
     attempt_id = attempt.id
     gradings = []
     lock = threading.Lock()
-    original = services.grade_attempt
+    original = grading.grade_attempt
 
     def counting(attempt_id, now):
         with lock:
             gradings.append(attempt_id)
         return original(attempt_id, now)
 
-    monkeypatch.setattr(services, "grade_attempt", counting)
+    monkeypatch.setattr(grading, "grade_attempt", counting)
     barrier = threading.Barrier(2)
 
     def submit(_i):
@@ -169,8 +170,8 @@ def test_overdue_attempt_finished_once_with_saved_answers(app, monkeypatch):
     db.session.commit()
     attempt_id = attempt.id
     gradings = []
-    original = services.grade_attempt
-    monkeypatch.setattr(services, "grade_attempt", lambda a, now: (gradings.append(a), original(a, now))[1])
+    original = grading.grade_attempt
+    monkeypatch.setattr(grading, "grade_attempt", lambda a, now: (gradings.append(a), original(a, now))[1])
     barrier = threading.Barrier(2)
 
     def finish(index):

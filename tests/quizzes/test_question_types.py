@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
+from collections import Counter
+
 import pytest
 
+from lms.config import ROOT
 from lms.quizzes import question_types as qt
+from lms.quizzes.question_types import gift_syntax
 
 SINGLE = {
     "options": [
@@ -177,3 +183,68 @@ def test_essay_is_graded_by_a_person():
 def test_registry_has_one_class_per_type():
     assert set(qt.QUESTION_TYPES) == {"single", "multi", "truefalse", "short", "numeric", "matching", "essay"}
     assert len({type(t) for t in qt.QUESTION_TYPES.values()}) == 7
+
+
+def test_every_type_has_its_template_and_reads_back_what_it_writes_in_gift():
+    samples = {
+        "single": SINGLE,
+        "multi": MULTI,
+        "truefalse": {"correct": False, "feedback_true": "Keliru", "feedback_false": "Tepat"},
+        "short": {"answers": [{"text": "Ombudsman*", "fraction": 1.0, "feedback": "Ya"}]},
+        "numeric": {
+            "answers": [{"mode": "range", "min": 1.0, "max": 2.0, "fraction": 1.0, "feedback": ""}],
+            "wrong_feedback": "Hitung lagi",
+        },
+        "matching": {
+            "pairs": [{"id": "1", "left": "a", "right": "b"}, {"id": "2", "left": "c", "right": "d"}]
+        },
+        "essay": {},
+    }
+    assert set(samples) == set(qt.QUESTION_TYPES)
+    for key, kind in qt.QUESTION_TYPES.items():
+        assert (ROOT / "templates" / kind.template).is_file(), kind.template
+        block = kind.write_gift(samples[key], "")
+        answer = gift_syntax.protect(block[1:-1])
+        assert qt.gift_type_for(answer) is kind, (key, block)
+        again = kind.read_gift(answer, lambda _pos: 1)
+        assert kind.write_gift(again, "") == block
+
+
+def test_types_own_their_feedback_html_shuffling_and_item_analysis():
+    rendered = qt.get_type("single").render_data(SINGLE, lambda s: f"<b>{s}</b>")
+    assert rendered["options"][1]["feedback_html"] == "<b>Bukan</b>"
+    assert qt.get_type("single").feedback_html(rendered, {"choice": "2"}) == ["<b>Bukan</b>"]
+    assert {"html", "feedback_html", "left_html", "wrong_feedback_html"} <= qt.RENDERED_KEYS
+    numeric = qt.get_type("numeric").render_data(
+        {
+            "answers": [{"mode": "tolerance", "value": 4, "tolerance": 0, "fraction": 1.0}],
+            "wrong_feedback": "x",
+        },
+        lambda s: s.upper(),
+    )
+    assert qt.get_type("numeric").feedback_html(numeric, {"text": "5"}) == ["X"]
+    order = qt.get_type("multi").attempt_order(MULTI, random.Random(3))
+    assert sorted(order) == ["1", "2", "3", "4"]
+    assert qt.get_type("truefalse").attempt_order({"correct": True}, random.Random(3)) == []
+    assert qt.get_type("multi").attempt_order(MULTI, None) == ["1", "2", "3", "4"]
+    stats = qt.get_type("truefalse").analysis_options({"correct": True}, Counter({"true": 3, "false": 1}))
+    assert [(count, right) for _label, count, right in stats] == [(3, True), (1, False)]
+    assert not qt.get_type("essay").shows_correct_answer and qt.get_type("short").shows_correct_answer
+    assert qt.aiken_type().key == "single"
+
+
+def test_no_branch_on_the_question_type_outside_the_registry():
+    """Services, importers, views and templates dispatch to the type (ARCHITECTURE.md: a registry
+    owns everything about its kind)."""
+    branch = re.compile(r"qtype\s*(==|!=|in\s*[(\[]|not\s+in\b)")
+    registry = ROOT / "lms" / "quizzes" / "question_types"
+    files = [p for p in (ROOT / "lms").rglob("*.py") if registry not in p.parents]
+    files += list((ROOT / "templates").rglob("*.html"))
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in files
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if branch.search(line)
+    ]
+    assert not found, found
+    assert branch.search("if aq.qtype in ('single', 'multi'):")  # the check itself can fail

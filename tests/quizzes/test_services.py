@@ -24,6 +24,7 @@ from lms.quizzes.models import (
     QuizKind,
     ReviewTiming,
 )
+from lms.quizzes.services import grading
 from tests.factories import SAMPLE_GIFT, enrol, make_bank, make_quiz, make_quiz_course, make_user
 
 GRACE = 30
@@ -504,7 +505,7 @@ def test_passing_a_required_quiz_asks_courses_to_check_completion(app, monkeypat
             calls.append((user.id, course.id))
             return True
 
-    monkeypatch.setattr(services, "course_services", FakeCourses)
+    monkeypatch.setattr(grading, "course_services", FakeCourses)
     course = make_quiz_course()
     learner = make_user()
     quiz = make_quiz(course, required_for_completion=True, passing_grade=40)
@@ -519,8 +520,8 @@ def test_passing_a_required_quiz_asks_courses_to_check_completion(app, monkeypat
 
 
 def test_required_quizzes_are_registered_with_courses(app):
-    if services.course_services is None or not hasattr(
-        services.course_services, "register_completion_requirement"
+    if grading.course_services is None or not hasattr(
+        grading.course_services, "register_completion_requirement"
     ):
         pytest.skip("the courses services are not on this branch yet")
-    assert services.required_quizzes_status in services.course_services._completion_requirements
+    assert services.required_quizzes_status in grading.course_services._completion_requirements
