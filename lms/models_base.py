@@ -1,4 +1,5 @@
 """Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column,
+the column mixins most tables repeat (optimistic-lock version, created/updated timestamps),
 constants written into a statement's text, and the one shape of a state machine's transition table."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Enum, bindparam
+from sqlalchemy import DateTime, Enum, Integer, bindparam
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 S = TypeVar("S")
@@ -55,6 +57,38 @@ def str_enum(enum_cls, name: str, length: int = 30):
         create_constraint=True,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+# --- column mixins ------------------------------------------------------------------------------
+# Declarative mixins for the columns most tables repeat. They produce exactly the columns the
+# tables had written out (same names, types, defaults, nullability): the migrations do not move.
+
+
+class Versioned:
+    """Optimistic locking: a ``version`` counter SQLAlchemy checks and bumps on every UPDATE, so a
+    stale edit raises StaleDataError (see lms.errors.stale_guard)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class CreatedAt:
+    """When the row was written (UTC)."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UpdatedAt:
+    """When the row last changed (UTC), kept current on every UPDATE."""
+
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Timestamps(CreatedAt, UpdatedAt):
+    """``created_at`` and ``updated_at`` together."""
 
 
 def inline(value, type_=None, expanding: bool = False):

@@ -12,14 +12,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Timestamps, UTCDateTime, Versioned, str_enum
 
 
 class Role(enum.StrEnum):
@@ -77,7 +76,7 @@ class UnitKerja(db.Model):
         return f"<UnitKerja {self.id} {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, Timestamps, db.Model):
     """A person who logs in: a peserta, a mentor, an admin... Roles below; relations elsewhere."""
 
     __tablename__ = "users"
@@ -106,9 +105,6 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     instansi: Mapped[Instansi | None] = relationship()
     unit: Mapped[UnitKerja | None] = relationship()
@@ -121,8 +117,6 @@ class User(UserMixin, db.Model):
     # Role codes loaded with the login session (one statement, no role rows to load); None
     # means "read role_rows". The role services reset it when they change the rows.
     _role_codes = None
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
@@ -175,7 +169,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginSession(db.Model):
+class LoginSession(CreatedAt, db.Model):
     """A server-side login session. Logout deletes it; a password change deletes all of a user's,
     so a replayed old cookie is refused by every process and host."""
 
@@ -184,7 +178,6 @@ class LoginSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))

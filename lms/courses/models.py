@@ -30,7 +30,7 @@ from sqlalchemy.orm.util import identity_key
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.jp.models import JpRecord, JpSource  # noqa: F401 - moved to lms.jp; the old path is kept
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Timestamps, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class ProgramKind(enum.StrEnum):
@@ -43,7 +43,7 @@ class ProgramKind(enum.StrEnum):
     MOOC = "mooc"
 
 
-class Program(db.Model):
+class Program(Versioned, CreatedAt, db.Model):
     """A training program such as PKN Tingkat II, PKA, PKP or Latsar CPNS."""
 
     __tablename__ = "programs"
@@ -59,12 +59,8 @@ class Program(db.Model):
     # Name of the change project in this program: "proyek perubahan", "aksi perubahan",
     # "aktualisasi"; empty when the program has none.
     project_label: Mapped[str] = mapped_column(String(60), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     courses: Mapped[list[Course]] = relationship(back_populates="program")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def has_project(self) -> bool:
@@ -92,7 +88,7 @@ COURSE_TRANSITIONS: dict[tuple[CourseStatus, str], CourseStatus] = {
 }
 
 
-class Course(db.Model):
+class Course(Versioned, Timestamps, db.Model):
     """A self-paced (daring) course: ordered modules of lessons, worth some JP."""
 
     __tablename__ = "courses"
@@ -118,16 +114,11 @@ class Course(db.Model):
     # A module opens only when the previous one is done.
     sequential: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program | None] = relationship(back_populates="courses")
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_published(self) -> bool:
@@ -137,7 +128,7 @@ class Course(db.Model):
         return f"<Course {self.slug}>"
 
 
-class Module(db.Model):
+class Module(Versioned, db.Model):
     """An ordered part of a course, with its own published flag."""
 
     __tablename__ = "modules"
@@ -149,14 +140,11 @@ class Module(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Module {self.id} {self.title!r}>"
@@ -169,7 +157,7 @@ class LessonKind(enum.StrEnum):
     LINK = "link"
 
 
-class Lesson(db.Model):
+class Lesson(Versioned, UpdatedAt, db.Model):
     """One lesson: Markdown text, a video with a text alternative, a file, or an external link.
 
     ``body_html`` is rendered and sanitised once, at save time, from ``body_md``.
@@ -193,21 +181,17 @@ class Lesson(db.Model):
     file_size: Mapped[int | None] = mapped_column(Integer)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     attachments: Mapped[list[LessonAttachment]] = relationship(
         back_populates="lesson", order_by="LessonAttachment.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
     def __repr__(self) -> str:
         return f"<Lesson {self.id} {self.title!r}>"
 
 
-class LessonAttachment(db.Model):
+class LessonAttachment(CreatedAt, db.Model):
     """An extra downloadable file on a lesson (a handout, a template), stored through storage.py."""
 
     __tablename__ = "lesson_attachments"
@@ -220,7 +204,6 @@ class LessonAttachment(db.Model):
     mime: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
 
@@ -228,7 +211,7 @@ class LessonAttachment(db.Model):
         return f"<LessonAttachment {self.id} {self.name!r}>"
 
 
-class Angkatan(db.Model):
+class Angkatan(Versioned, CreatedAt, db.Model):
     """A cohort: "PKP Angkatan IX Tahun 2024". Runs one program or one course."""
 
     __tablename__ = "angkatan"
@@ -249,16 +232,12 @@ class Angkatan(db.Model):
     # Participants may enrol themselves (a self-paced course's permanent angkatan).
     enrolment_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program | None] = relationship()
     course: Mapped[Course | None] = relationship()
     enrolments: Mapped[list[Enrolment]] = relationship(
         back_populates="angkatan", order_by="Enrolment.ndh", passive_deletes=True
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Angkatan {self.id} {self.name!r}>"

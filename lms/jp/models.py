@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import EmployeeClass, Instansi, User
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class JpSource(enum.StrEnum):
@@ -69,7 +69,7 @@ EXTERNAL_TRANSITIONS: dict[tuple[ExternalStatus, str], ExternalStatus] = {
 }
 
 
-class ExternalTraining(db.Model):
+class ExternalTraining(Versioned, db.Model):
     """Training taken outside Pelita, with its certificate; counts only once verified (it then
     writes one ``JpRecord``, source ``external``)."""
 
@@ -101,11 +101,8 @@ class ExternalTraining(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     review_note: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<ExternalTraining {self.id} {self.title!r} {self.status}>"
@@ -114,7 +111,7 @@ class ExternalTraining(db.Model):
 _DEFAULT_ROW = text("instansi_id IS NULL")
 
 
-class JpTarget(db.Model):
+class JpTarget(UpdatedAt, db.Model):
     """The yearly JP target of an employee class, for one instansi or (instansi NULL) the default."""
 
     __tablename__ = "jp_targets"
@@ -135,7 +132,6 @@ class JpTarget(db.Model):
     instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
     employee_class: Mapped[EmployeeClass] = mapped_column(str_enum(EmployeeClass, "jp_target_class", 10))
     target_jp: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     instansi: Mapped[Instansi | None] = relationship()

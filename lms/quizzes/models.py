@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.courses.models import Course, Module
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Timestamps, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class TextFormat(enum.StrEnum):
@@ -40,7 +40,7 @@ class TextFormat(enum.StrEnum):
     PLAIN = "plain"
 
 
-class QuestionCategory(db.Model):
+class QuestionCategory(CreatedAt, db.Model):
     """A category of a course's question bank, named by its path ("Modul 1/Etika")."""
 
     __tablename__ = "question_categories"
@@ -49,13 +49,12 @@ class QuestionCategory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<QuestionCategory {self.id} {self.path!r}>"
 
 
-class Question(db.Model):
+class Question(Versioned, Timestamps, db.Model):
     """One question of the bank. ``data`` holds the type's answers (see question_types.py)."""
 
     __tablename__ = "questions"
@@ -82,16 +81,11 @@ class Question(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     idnumber: Mapped[str | None] = mapped_column(String(100))
     default_mark: Mapped[float] = mapped_column(Float, default=1.0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     category: Mapped[QuestionCategory] = relationship()
     tag_rows: Mapped[list[QuestionTag]] = relationship(
         cascade="all, delete-orphan", order_by="QuestionTag.tag", lazy="selectin"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def tags(self) -> list[str]:
@@ -137,7 +131,7 @@ class ReviewTiming(enum.StrEnum):
     NEVER = "never"
 
 
-class Quiz(db.Model):
+class Quiz(Versioned, Timestamps, db.Model):
     """A quiz placed in a module or at course level, with its timing and grading settings."""
 
     __tablename__ = "quizzes"
@@ -174,9 +168,6 @@ class Quiz(db.Model):
     required_for_completion: Mapped[bool] = mapped_column(Boolean, default=False)
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     course: Mapped[Course] = relationship()
     module: Mapped[Module | None] = relationship()
@@ -184,8 +175,6 @@ class Quiz(db.Model):
     slots: Mapped[list[QuizSlot]] = relationship(
         back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Quiz {self.id} {self.kind} {self.title!r}>"

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.courses.models import Angkatan, Program
 from lms.extensions import db
+from lms.models_base import Versioned
 
 
-class StageTemplate(db.Model):
+class StageTemplate(Versioned, db.Model):
     """One stage of a program's project cycle (Rancangan, Seminar Rancangan, ...).
 
     Which relation roles must approve a submission is data: ``approve_mentor``, ``approve_coach``,
@@ -36,14 +37,11 @@ class StageTemplate(db.Model):
     approve_penguji: Mapped[bool] = mapped_column(Boolean, default=False)
     scored: Mapped[bool] = mapped_column(Boolean, default=False)
     is_seminar: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program] = relationship()
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="stage", order_by="RubricCriterion.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def approver_roles(self) -> list[str]:

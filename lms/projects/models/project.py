@@ -21,11 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Enrolment
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Timestamps, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 from lms.projects.models.config import RubricCriterion, StageTemplate
 
 
-class Project(db.Model):
+class Project(Versioned, Timestamps, db.Model):
     """The change project of one enrolment (one per peserta per angkatan)."""
 
     __tablename__ = "projects"
@@ -39,14 +39,9 @@ class Project(db.Model):
     unit: Mapped[str] = mapped_column(String(200), default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     enrolment: Mapped[Enrolment] = relationship()
     submissions: Mapped[list[StageSubmission]] = relationship(back_populates="project")
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.title!r}>"
@@ -89,7 +84,7 @@ del S, E
 WAITING_STATES = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW, SubmissionState.RESUBMITTED)
 
 
-class StageSubmission(db.Model):
+class StageSubmission(Versioned, UpdatedAt, db.Model):
     """The work of one project on one stage: the draft, the state, and the submitted versions."""
 
     __tablename__ = "project_submissions"
@@ -115,16 +110,12 @@ class StageSubmission(db.Model):
     # When the current version started waiting (oldest first in the queues); empty otherwise.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     project: Mapped[Project] = relationship(back_populates="submissions")
     stage: Mapped[StageTemplate] = relationship()
     versions: Mapped[list[SubmissionVersion]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.number"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_waiting(self) -> bool:
@@ -210,7 +201,7 @@ class Decision(enum.StrEnum):
     REVISE = "revise"
 
 
-class Review(db.Model):
+class Review(CreatedAt, db.Model):
     """One reviewer's decision on one version, in one relation role."""
 
     __tablename__ = "project_reviews"
@@ -227,7 +218,6 @@ class Review(db.Model):
     role: Mapped[ReviewerRole] = mapped_column(str_enum(ReviewerRole, "reviewer_role", 10))
     decision: Mapped[Decision] = mapped_column(str_enum(Decision, "review_decision", 10))
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     reviewer: Mapped[User] = relationship()
     version: Mapped[SubmissionVersion] = relationship()
@@ -236,7 +226,7 @@ class Review(db.Model):
         return f"<Review {self.id} {self.role} {self.decision}>"
 
 
-class ReviewScore(db.Model):
+class ReviewScore(UpdatedAt, db.Model):
     """A reviewer's score on one rubric criterion of a submission (changes are audited)."""
 
     __tablename__ = "project_review_scores"
@@ -251,7 +241,6 @@ class ReviewScore(db.Model):
         ForeignKey("project_rubric_criteria.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     criterion: Mapped[RubricCriterion] = relationship()
     reviewer: Mapped[User] = relationship()
@@ -272,7 +261,7 @@ class MilestoneStatus(enum.StrEnum):
     DONE = "done"
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, CreatedAt, db.Model):
     """A milestone of the change (jangka pendek/menengah/panjang), confirmed by the mentor."""
 
     __tablename__ = "project_milestones"
@@ -291,16 +280,12 @@ class Milestone(db.Model):
     )
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     project: Mapped[Project] = relationship()
     confirmed_by: Mapped[User | None] = relationship()
     evidence: Mapped[list[MilestoneEvidence]] = relationship(
         back_populates="milestone", order_by="MilestoneEvidence.id"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Milestone {self.id} {self.term}>"
@@ -337,7 +322,7 @@ class ConsultWith(enum.StrEnum):
     COACH = "coach"
 
 
-class Consultation(db.Model):
+class Consultation(CreatedAt, db.Model):
     """A line of the lembar konsultasi; ``confirmed_*`` is the digital paraf."""
 
     __tablename__ = "project_consultations"
@@ -352,7 +337,6 @@ class Consultation(db.Model):
     topic: Mapped[str] = mapped_column(String(300))
     result: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Enrolment
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, UpdatedAt, UTCDateTime, Versioned, str_enum
 from lms.projects.models.config import AttitudeCriterion, RubricCriterion, StageTemplate
 
 
-class SeminarSession(db.Model):
+class SeminarSession(CreatedAt, db.Model):
     """A seminar session of an angkatan for one seminar stage."""
 
     __tablename__ = "seminar_sessions"
@@ -33,7 +33,6 @@ class SeminarSession(db.Model):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=45)
     location: Mapped[str] = mapped_column(String(200), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=10)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     angkatan: Mapped[Angkatan] = relationship()
     stage: Mapped[StageTemplate] = relationship()
@@ -72,7 +71,7 @@ class SeminarOutcome(enum.StrEnum):
     TIDAK_LULUS = "tidak_lulus"
 
 
-class SeminarSlot(db.Model):
+class SeminarSlot(Versioned, db.Model):
     """A participant's time slot in a session, and the outcome."""
 
     __tablename__ = "seminar_slots"
@@ -90,18 +89,15 @@ class SeminarSlot(db.Model):
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     session: Mapped[SeminarSession] = relationship(back_populates="slots")
     enrolment: Mapped[Enrolment] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<SeminarSlot {self.id} enrolment={self.enrolment_id}>"
 
 
-class SeminarScore(db.Model):
+class SeminarScore(UpdatedAt, db.Model):
     """A score given at a seminar by a penguji, the mentor or the coach, per rubric criterion."""
 
     __tablename__ = "seminar_scores"
@@ -115,7 +111,6 @@ class SeminarScore(db.Model):
         ForeignKey("project_rubric_criteria.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     criterion: Mapped[RubricCriterion] = relationship()
     scorer: Mapped[User] = relationship()
@@ -130,7 +125,7 @@ class ObserverRole(enum.StrEnum):
     ADMIN = "admin"
 
 
-class AttitudeObservation(db.Model):
+class AttitudeObservation(CreatedAt, db.Model):
     """One filled observation form on a participant's attitude and work ethic."""
 
     __tablename__ = "attitude_observations"
@@ -141,7 +136,6 @@ class AttitudeObservation(db.Model):
     role: Mapped[ObserverRole] = mapped_column(str_enum(ObserverRole, "observer_role", 10))
     observed_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     observer: Mapped[User] = relationship()
     scores: Mapped[list[AttitudeScore]] = relationship(

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Enrolment, Program
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import Timestamps, UTCDateTime, Versioned, str_enum, utcnow
 
 
-class AssessmentScheme(db.Model):
+class AssessmentScheme(Versioned, Timestamps, db.Model):
     """How a program's final score is made: weighted components and predicate bands.
 
     An angkatan uses the scheme in force at its start date (the latest ``effective_from`` on or
@@ -41,10 +41,7 @@ class AssessmentScheme(db.Model):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     effective_from: Mapped[date] = mapped_column(Date, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program] = relationship()
     components: Mapped[list[SchemeComponent]] = relationship(
@@ -53,8 +50,6 @@ class AssessmentScheme(db.Model):
     bands: Mapped[list[PredicateBand]] = relationship(
         back_populates="scheme", order_by="PredicateBand.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<AssessmentScheme {self.id} program={self.program_id} from={self.effective_from}>"
