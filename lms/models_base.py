@@ -1,6 +1,7 @@
 """Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column,
-the column mixins most tables repeat (optimistic-lock version, created/updated timestamps),
-constants written into a statement's text, and the one shape of a state machine's transition table."""
+the column mixins most tables repeat (optimistic-lock version, created/updated timestamps) and
+the one-line ``__repr__``, constants written into a statement's text, and the one shape of a state
+machine's transition table."""
 
 from __future__ import annotations
 
@@ -89,6 +90,16 @@ class UpdatedAt:
 
 class Timestamps(CreatedAt, UpdatedAt):
     """``created_at`` and ``updated_at`` together."""
+
+
+class Repr:
+    """A ``__repr__`` from one format string applied to the row: ``__repr_format__ = "{0.id}
+    {0.name!r}"`` on Lesson gives ``<Lesson 3 'Etika'>`` (the class name first)."""
+
+    __repr_format__ = "{0.id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__repr_format__.format(self)}>"
 
 
 def inline(value, type_=None, expanding: bool = False):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.models_base import UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
+from lms.models_base import Repr, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class CertificateKind(enum.StrEnum):
@@ -37,7 +37,7 @@ TRANSITIONS: dict[tuple[CertificateStatus, str], CertificateStatus] = {
 _ACTIVE = text("status = 'issued'")
 
 
-class Certificate(Versioned, db.Model):
+class Certificate(Versioned, Repr, db.Model):
     """An issued certificate. Everything printed is frozen here and in the stored PDF, so later
     changes to a name or a score never change a certificate; only a reissue makes a new one."""
 
@@ -120,11 +120,10 @@ class Certificate(Versioned, db.Model):
     def is_valid(self) -> bool:
         return self.status == CertificateStatus.ISSUED
 
-    def __repr__(self) -> str:
-        return f"<Certificate {self.id} {self.number!r} {self.status}>"
+    __repr_format__ = "{0.id} {0.number!r} {0.status}"
 
 
-class CertificateSequence(db.Model):
+class CertificateSequence(Repr, db.Model):
     """The last number used in one numbering scope (for example ``#/STTP/PKP/2026``)."""
 
     __tablename__ = "certificate_sequences"
@@ -133,11 +132,10 @@ class CertificateSequence(db.Model):
     scope: Mapped[str] = mapped_column(String(200), unique=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
-    def __repr__(self) -> str:
-        return f"<CertificateSequence {self.scope!r} {self.last_value}>"
+    __repr_format__ = "{0.scope!r} {0.last_value}"
 
 
-class CertificateSettings(Versioned, UpdatedAt, db.Model):
+class CertificateSettings(Versioned, UpdatedAt, Repr, db.Model):
     """What every certificate prints besides the participant: the institution, the signatory,
     the place of issue, and the number formats. One row, edited by admins."""
 
@@ -153,5 +151,4 @@ class CertificateSettings(Versioned, UpdatedAt, db.Model):
     completion_number_format: Mapped[str] = mapped_column(String(160))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
-    def __repr__(self) -> str:
-        return f"<CertificateSettings {self.institution_name!r}>"
+    __repr_format__ = "{0.institution_name!r}"

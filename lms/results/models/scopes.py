@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Instansi, UnitKerja, User
 from lms.extensions import db
-from lms.models_base import UpdatedAt
+from lms.models_base import Repr, UpdatedAt
 
 
-class PimpinanScope(UpdatedAt, db.Model):
+class PimpinanScope(UpdatedAt, Repr, db.Model):
     """A pimpinan's dashboard scope: an instansi, optionally narrowed to one unit."""
 
     __tablename__ = "pimpinan_scopes"
@@ -29,5 +29,4 @@ class PimpinanScope(UpdatedAt, db.Model):
     instansi: Mapped[Instansi] = relationship()
     unit: Mapped[UnitKerja | None] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<PimpinanScope user={self.user_id} instansi={self.instansi_id} unit={self.unit_id}>"
+    __repr_format__ = "user={0.user_id} instansi={0.instansi_id} unit={0.unit_id}"
