@@ -1,5 +1,7 @@
 """Small helpers shared by every feature's models: UTC timestamps, a timezone-aware column,
-constants written into a statement's text, and the one shape of a state machine's transition table."""
+the column mixins most tables repeat (optimistic-lock version, created/updated timestamps) and
+the one-line ``__repr__``, constants written into a statement's text, and the one shape of a state
+machine's transition table."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Enum, bindparam
+from sqlalchemy import DateTime, Enum, Integer, bindparam
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 S = TypeVar("S")
@@ -55,6 +58,48 @@ def str_enum(enum_cls, name: str, length: int = 30):
         create_constraint=True,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+# --- column mixins ------------------------------------------------------------------------------
+# Declarative mixins for the columns most tables repeat. They produce exactly the columns the
+# tables had written out (same names, types, defaults, nullability): the migrations do not move.
+
+
+class Versioned:
+    """Optimistic locking: a ``version`` counter SQLAlchemy checks and bumps on every UPDATE, so a
+    stale edit raises StaleDataError (see lms.errors.stale_guard)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class CreatedAt:
+    """When the row was written (UTC)."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UpdatedAt:
+    """When the row last changed (UTC), kept current on every UPDATE."""
+
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Timestamps(CreatedAt, UpdatedAt):
+    """``created_at`` and ``updated_at`` together."""
+
+
+class Repr:
+    """A ``__repr__`` from one format string applied to the row: ``__repr_format__ = "{0.id}
+    {0.name!r}"`` on Lesson gives ``<Lesson 3 'Etika'>`` (the class name first)."""
+
+    __repr_format__ = "{0.id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__repr_format__.format(self)}>"
 
 
 def inline(value, type_=None, expanding: bool = False):

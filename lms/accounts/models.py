@@ -12,14 +12,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, Timestamps, UTCDateTime, Versioned, str_enum
 
 
 class Role(enum.StrEnum):
@@ -48,7 +47,7 @@ TIMEZONES = {
 }
 
 
-class Instansi(db.Model):
+class Instansi(Repr, db.Model):
     """An agency (a ministry, a province, a regency)."""
 
     __tablename__ = "instansi"
@@ -58,11 +57,10 @@ class Instansi(db.Model):
     code: Mapped[str | None] = mapped_column(String(40))
     units: Mapped[list[UnitKerja]] = relationship(back_populates="instansi", order_by="UnitKerja.name")
 
-    def __repr__(self) -> str:
-        return f"<Instansi {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
-class UnitKerja(db.Model):
+class UnitKerja(Repr, db.Model):
     """A work unit (OPD) inside an instansi."""
 
     __tablename__ = "unit_kerja"
@@ -73,11 +71,10 @@ class UnitKerja(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     instansi: Mapped[Instansi] = relationship(back_populates="units")
 
-    def __repr__(self) -> str:
-        return f"<UnitKerja {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Versioned, Timestamps, Repr, db.Model):
     """A person who logs in: a peserta, a mentor, an admin... Roles below; relations elsewhere."""
 
     __tablename__ = "users"
@@ -106,9 +103,6 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
     language: Mapped[str] = mapped_column(String(5), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     instansi: Mapped[Instansi | None] = relationship()
     unit: Mapped[UnitKerja | None] = relationship()
@@ -122,10 +116,7 @@ class User(UserMixin, db.Model):
     # means "read role_rows". The role services reset it when they change the rows.
     _role_codes = None
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<User {self.id} {self.username!r}>"
+    __repr_format__ = "{0.id} {0.username!r}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -155,7 +146,7 @@ class User(UserMixin, db.Model):
         return TIMEZONES.get(self.timezone, "WIB")
 
 
-class UserRole(db.Model):
+class UserRole(Repr, db.Model):
     """One global role held by a user."""
 
     __tablename__ = "user_roles"
@@ -166,8 +157,7 @@ class UserRole(db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role", 20), index=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
 
-    def __repr__(self) -> str:
-        return f"<UserRole {self.user_id} {self.role}>"
+    __repr_format__ = "{0.user_id} {0.role}"
 
 
 def hash_token(token: str) -> str:
@@ -175,7 +165,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginSession(db.Model):
+class LoginSession(CreatedAt, Repr, db.Model):
     """A server-side login session. Logout deletes it; a password change deletes all of a user's,
     so a replayed old cookie is refused by every process and host."""
 
@@ -184,12 +174,10 @@ class LoginSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
 
     user: Mapped[User] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<LoginSession {self.id} user={self.user_id}>"
+    __repr_format__ = "{0.id} user={0.user_id}"

@@ -30,7 +30,7 @@ from sqlalchemy.orm.util import identity_key
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.jp.models import JpRecord, JpSource  # noqa: F401 - moved to lms.jp; the old path is kept
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, Timestamps, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class ProgramKind(enum.StrEnum):
@@ -43,7 +43,7 @@ class ProgramKind(enum.StrEnum):
     MOOC = "mooc"
 
 
-class Program(db.Model):
+class Program(Versioned, CreatedAt, Repr, db.Model):
     """A training program such as PKN Tingkat II, PKA, PKP or Latsar CPNS."""
 
     __tablename__ = "programs"
@@ -59,19 +59,14 @@ class Program(db.Model):
     # Name of the change project in this program: "proyek perubahan", "aksi perubahan",
     # "aktualisasi"; empty when the program has none.
     project_label: Mapped[str] = mapped_column(String(60), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     courses: Mapped[list[Course]] = relationship(back_populates="program")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def has_project(self) -> bool:
         return bool(self.project_label)
 
-    def __repr__(self) -> str:
-        return f"<Program {self.code}>"
+    __repr_format__ = "{0.code}"
 
 
 class CourseStatus(enum.StrEnum):
@@ -92,7 +87,7 @@ COURSE_TRANSITIONS: dict[tuple[CourseStatus, str], CourseStatus] = {
 }
 
 
-class Course(db.Model):
+class Course(Versioned, Timestamps, Repr, db.Model):
     """A self-paced (daring) course: ordered modules of lessons, worth some JP."""
 
     __tablename__ = "courses"
@@ -118,26 +113,20 @@ class Course(db.Model):
     # A module opens only when the previous one is done.
     sequential: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program | None] = relationship(back_populates="courses")
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
     @property
     def is_published(self) -> bool:
         return self.status == CourseStatus.PUBLISHED
 
-    def __repr__(self) -> str:
-        return f"<Course {self.slug}>"
+    __repr_format__ = "{0.slug}"
 
 
-class Module(db.Model):
+class Module(Versioned, Repr, db.Model):
     """An ordered part of a course, with its own published flag."""
 
     __tablename__ = "modules"
@@ -149,17 +138,13 @@ class Module(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Module {self.id} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.title!r}"
 
 
 class LessonKind(enum.StrEnum):
@@ -169,7 +154,7 @@ class LessonKind(enum.StrEnum):
     LINK = "link"
 
 
-class Lesson(db.Model):
+class Lesson(Versioned, UpdatedAt, Repr, db.Model):
     """One lesson: Markdown text, a video with a text alternative, a file, or an external link.
 
     ``body_html`` is rendered and sanitised once, at save time, from ``body_md``.
@@ -193,21 +178,16 @@ class Lesson(db.Model):
     file_size: Mapped[int | None] = mapped_column(Integer)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     attachments: Mapped[list[LessonAttachment]] = relationship(
         back_populates="lesson", order_by="LessonAttachment.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Lesson {self.id} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.title!r}"
 
 
-class LessonAttachment(db.Model):
+class LessonAttachment(CreatedAt, Repr, db.Model):
     """An extra downloadable file on a lesson (a handout, a template), stored through storage.py."""
 
     __tablename__ = "lesson_attachments"
@@ -220,15 +200,13 @@ class LessonAttachment(db.Model):
     mime: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
 
-    def __repr__(self) -> str:
-        return f"<LessonAttachment {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
-class Angkatan(db.Model):
+class Angkatan(Versioned, CreatedAt, Repr, db.Model):
     """A cohort: "PKP Angkatan IX Tahun 2024". Runs one program or one course."""
 
     __tablename__ = "angkatan"
@@ -249,8 +227,6 @@ class Angkatan(db.Model):
     # Participants may enrol themselves (a self-paced course's permanent angkatan).
     enrolment_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program | None] = relationship()
     course: Mapped[Course | None] = relationship()
@@ -258,10 +234,7 @@ class Angkatan(db.Model):
         back_populates="angkatan", order_by="Enrolment.ndh", passive_deletes=True
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Angkatan {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
 class EnrolmentStatus(enum.StrEnum):
@@ -288,7 +261,7 @@ class EnrolmentVia(enum.StrEnum):
     SELF = "self"
 
 
-class Enrolment(db.Model):
+class Enrolment(Repr, db.Model):
     """A peserta in an angkatan, with NDH and the mentor and coach assigned to them."""
 
     __tablename__ = "enrolments"
@@ -324,11 +297,10 @@ class Enrolment(db.Model):
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
     coach: Mapped[User | None] = relationship(foreign_keys=[coach_id])
 
-    def __repr__(self) -> str:
-        return f"<Enrolment {self.id} user={self.user_id} angkatan={self.angkatan_id}>"
+    __repr_format__ = "{0.id} user={0.user_id} angkatan={0.angkatan_id}"
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Repr, db.Model):
     """A learner's progress on one lesson (kept when the lesson is edited)."""
 
     __tablename__ = "lesson_progress"
@@ -341,11 +313,10 @@ class LessonProgress(db.Model):
     last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def __repr__(self) -> str:
-        return f"<LessonProgress user={self.user_id} lesson={self.lesson_id}>"
+    __repr_format__ = "user={0.user_id} lesson={0.lesson_id}"
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Repr, db.Model):
     """A learner completed a course (recorded once, with its time)."""
 
     __tablename__ = "course_completions"
@@ -356,8 +327,7 @@ class CourseCompletion(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<CourseCompletion user={self.user_id} course={self.course_id}>"
+    __repr_format__ = "user={0.user_id} course={0.course_id}"
 
 
 # --- a course's content stamp ---------------------------------------------------------------

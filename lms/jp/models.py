@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import EmployeeClass, Instansi, User
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import Repr, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class JpSource(enum.StrEnum):
@@ -25,7 +25,7 @@ class JpSource(enum.StrEnum):
     EXTERNAL = "external"
 
 
-class JpRecord(db.Model):
+class JpRecord(Repr, db.Model):
     """One line of a person's JP ledger: JP earned in a calendar year from one source.
 
     The unique constraint makes crediting idempotent: one completion credits JP once.
@@ -49,8 +49,7 @@ class JpRecord(db.Model):
     earned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<JpRecord user={self.user_id} {self.source}:{self.source_id} {self.jp} JP>"
+    __repr_format__ = "user={0.user_id} {0.source}:{0.source_id} {0.jp} JP"
 
 
 class ExternalStatus(enum.StrEnum):
@@ -69,7 +68,7 @@ EXTERNAL_TRANSITIONS: dict[tuple[ExternalStatus, str], ExternalStatus] = {
 }
 
 
-class ExternalTraining(db.Model):
+class ExternalTraining(Versioned, Repr, db.Model):
     """Training taken outside Pelita, with its certificate; counts only once verified (it then
     writes one ``JpRecord``, source ``external``)."""
 
@@ -101,20 +100,16 @@ class ExternalTraining(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     review_note: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<ExternalTraining {self.id} {self.title!r} {self.status}>"
+    __repr_format__ = "{0.id} {0.title!r} {0.status}"
 
 
 _DEFAULT_ROW = text("instansi_id IS NULL")
 
 
-class JpTarget(db.Model):
+class JpTarget(UpdatedAt, Repr, db.Model):
     """The yearly JP target of an employee class, for one instansi or (instansi NULL) the default."""
 
     __tablename__ = "jp_targets"
@@ -135,10 +130,8 @@ class JpTarget(db.Model):
     instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
     employee_class: Mapped[EmployeeClass] = mapped_column(str_enum(EmployeeClass, "jp_target_class", 10))
     target_jp: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     instansi: Mapped[Instansi | None] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<JpTarget instansi={self.instansi_id} {self.employee_class} {self.target_jp}>"
+    __repr_format__ = "instansi={0.instansi_id} {0.employee_class} {0.target_jp}"

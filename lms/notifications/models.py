@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, UTCDateTime, str_enum, utcnow
 
 
-class Notification(db.Model):
+class Notification(Repr, db.Model):
     """A message shown in the app (the bell). ``read_at`` is empty while unread."""
 
     __tablename__ = "notifications"
@@ -29,8 +29,7 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<Notification {self.id} user={self.user_id}>"
+    __repr_format__ = "{0.id} user={0.user_id}"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -39,7 +38,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after the last attempt
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(CreatedAt, Repr, db.Model):
     """An email waiting to be sent by the worker; written in the same transaction as its cause,
     so a decision never waits for (or is lost with) an SMTP server."""
 
@@ -60,14 +59,12 @@ class OutboxEmail(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def __repr__(self) -> str:
-        return f"<OutboxEmail {self.id} {self.status}>"
+    __repr_format__ = "{0.id} {0.status}"
 
 
-class ScheduledRun(db.Model):
+class ScheduledRun(CreatedAt, Repr, db.Model):
     """One run of a once-a-day job; the unique key lets only one worker claim a day."""
 
     __tablename__ = "scheduled_runs"
@@ -76,7 +73,5 @@ class ScheduledRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
     run_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<ScheduledRun {self.job} {self.run_on}>"
+    __repr_format__ = "{0.job} {0.run_on}"

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.courses.models import Course, Module
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, Timestamps, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class TextFormat(enum.StrEnum):
@@ -40,7 +40,7 @@ class TextFormat(enum.StrEnum):
     PLAIN = "plain"
 
 
-class QuestionCategory(db.Model):
+class QuestionCategory(CreatedAt, Repr, db.Model):
     """A category of a course's question bank, named by its path ("Modul 1/Etika")."""
 
     __tablename__ = "question_categories"
@@ -49,13 +49,11 @@ class QuestionCategory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<QuestionCategory {self.id} {self.path!r}>"
+    __repr_format__ = "{0.id} {0.path!r}"
 
 
-class Question(db.Model):
+class Question(Versioned, Timestamps, Repr, db.Model):
     """One question of the bank. ``data`` holds the type's answers (see question_types.py)."""
 
     __tablename__ = "questions"
@@ -82,26 +80,20 @@ class Question(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     idnumber: Mapped[str | None] = mapped_column(String(100))
     default_mark: Mapped[float] = mapped_column(Float, default=1.0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     category: Mapped[QuestionCategory] = relationship()
     tag_rows: Mapped[list[QuestionTag]] = relationship(
         cascade="all, delete-orphan", order_by="QuestionTag.tag", lazy="selectin"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
     @property
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
 
-    def __repr__(self) -> str:
-        return f"<Question {self.id} {self.qtype} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.qtype} {0.title!r}"
 
 
-class QuestionTag(db.Model):
+class QuestionTag(Repr, db.Model):
     """A free tag on a question ("etika", "sulit")."""
 
     __tablename__ = "question_tags"
@@ -111,8 +103,7 @@ class QuestionTag(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(60), index=True)
 
-    def __repr__(self) -> str:
-        return f"<QuestionTag {self.question_id} {self.tag!r}>"
+    __repr_format__ = "{0.question_id} {0.tag!r}"
 
 
 class QuizKind(enum.StrEnum):
@@ -137,7 +128,7 @@ class ReviewTiming(enum.StrEnum):
     NEVER = "never"
 
 
-class Quiz(db.Model):
+class Quiz(Versioned, Timestamps, Repr, db.Model):
     """A quiz placed in a module or at course level, with its timing and grading settings."""
 
     __tablename__ = "quizzes"
@@ -174,9 +165,6 @@ class Quiz(db.Model):
     required_for_completion: Mapped[bool] = mapped_column(Boolean, default=False)
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     course: Mapped[Course] = relationship()
     module: Mapped[Module | None] = relationship()
@@ -185,13 +173,10 @@ class Quiz(db.Model):
         back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Quiz {self.id} {self.kind} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.kind} {0.title!r}"
 
 
-class QuizSlot(db.Model):
+class QuizSlot(Repr, db.Model):
     """One place in a quiz: a fixed question, or ``count`` questions drawn from a category."""
 
     __tablename__ = "quiz_slots"
@@ -219,8 +204,7 @@ class QuizSlot(db.Model):
     question: Mapped[Question | None] = relationship()
     category: Mapped[QuestionCategory | None] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<QuizSlot {self.id} quiz={self.quiz_id} pos={self.position}>"
+    __repr_format__ = "{0.id} quiz={0.quiz_id} pos={0.position}"
 
 
 class AttemptState(enum.StrEnum):
@@ -248,7 +232,7 @@ ATTEMPT_TRANSITIONS: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
 del S, E
 
 
-class Attempt(db.Model):
+class Attempt(Repr, db.Model):
     """A learner's attempt at a quiz. The deadline is fixed by the server when it starts.
 
     At most one attempt per learner and quiz is in progress (a partial unique index), and the
@@ -302,11 +286,10 @@ class Attempt(db.Model):
     def is_open(self) -> bool:
         return self.state == AttemptState.IN_PROGRESS
 
-    def __repr__(self) -> str:
-        return f"<Attempt {self.id} quiz={self.quiz_id} user={self.user_id} {self.state}>"
+    __repr_format__ = "{0.id} quiz={0.quiz_id} user={0.user_id} {0.state}"
 
 
-class AttemptQuestion(db.Model):
+class AttemptQuestion(Repr, db.Model):
     """A question as shown in one attempt: a snapshot of the bank question, its mark and score."""
 
     __tablename__ = "attempt_questions"
@@ -338,11 +321,10 @@ class AttemptQuestion(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="questions")
 
-    def __repr__(self) -> str:
-        return f"<AttemptQuestion {self.id} attempt={self.attempt_id} pos={self.position}>"
+    __repr_format__ = "{0.id} attempt={0.attempt_id} pos={0.position}"
 
 
-class AttemptAnswer(db.Model):
+class AttemptAnswer(Repr, db.Model):
     """The saved answer to one attempt question: one row, upserted on every save.
 
     ``client_seq`` orders saves from the browser (a stale retry never overwrites a newer answer);
@@ -360,11 +342,10 @@ class AttemptAnswer(db.Model):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<AttemptAnswer aq={self.attempt_question_id} rev={self.revision}>"
+    __repr_format__ = "aq={0.attempt_question_id} rev={0.revision}"
 
 
-class QuizGrade(db.Model):
+class QuizGrade(Repr, db.Model):
     """The grade that counts for a learner on a quiz (highest or last graded attempt)."""
 
     __tablename__ = "quiz_grades"
@@ -381,5 +362,4 @@ class QuizGrade(db.Model):
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<QuizGrade quiz={self.quiz_id} user={self.user_id} {self.percent}>"
+    __repr_format__ = "quiz={0.quiz_id} user={0.user_id} {0.percent}"

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.courses.models import Angkatan, Program
 from lms.extensions import db
+from lms.models_base import Repr, Versioned
 
 
-class StageTemplate(db.Model):
+class StageTemplate(Versioned, Repr, db.Model):
     """One stage of a program's project cycle (Rancangan, Seminar Rancangan, ...).
 
     Which relation roles must approve a submission is data: ``approve_mentor``, ``approve_coach``,
@@ -36,14 +37,11 @@ class StageTemplate(db.Model):
     approve_penguji: Mapped[bool] = mapped_column(Boolean, default=False)
     scored: Mapped[bool] = mapped_column(Boolean, default=False)
     is_seminar: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program] = relationship()
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="stage", order_by="RubricCriterion.position", cascade="all, delete-orphan"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def approver_roles(self) -> list[str]:
@@ -60,11 +58,10 @@ class StageTemplate(db.Model):
     def documents(self) -> list[str]:
         return [line.strip() for line in self.required_documents.splitlines() if line.strip()]
 
-    def __repr__(self) -> str:
-        return f"<StageTemplate {self.program_id}:{self.code}>"
+    __repr_format__ = "{0.program_id}:{0.code}"
 
 
-class RubricCriterion(db.Model):
+class RubricCriterion(Repr, db.Model):
     """A rubric line of a scored stage: name, weight (percent) and score range."""
 
     __tablename__ = "project_rubric_criteria"
@@ -85,11 +82,10 @@ class RubricCriterion(db.Model):
 
     stage: Mapped[StageTemplate] = relationship(back_populates="criteria")
 
-    def __repr__(self) -> str:
-        return f"<RubricCriterion {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
-class AttitudeCriterion(db.Model):
+class AttitudeCriterion(Repr, db.Model):
     """A criterion of the sikap dan etika kerja observation form of a program."""
 
     __tablename__ = "project_attitude_criteria"
@@ -103,11 +99,10 @@ class AttitudeCriterion(db.Model):
     min_score: Mapped[int] = mapped_column(Integer, default=0)
     max_score: Mapped[int] = mapped_column(Integer, default=100)
 
-    def __repr__(self) -> str:
-        return f"<AttitudeCriterion {self.id} {self.name!r}>"
+    __repr_format__ = "{0.id} {0.name!r}"
 
 
-class StageDueDate(db.Model):
+class StageDueDate(Repr, db.Model):
     """When a stage is due in one angkatan."""
 
     __tablename__ = "project_stage_due_dates"
@@ -123,5 +118,4 @@ class StageDueDate(db.Model):
     angkatan: Mapped[Angkatan] = relationship()
     stage: Mapped[StageTemplate] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<StageDueDate angkatan={self.angkatan_id} stage={self.stage_id} {self.due_on}>"
+    __repr_format__ = "angkatan={0.angkatan_id} stage={0.stage_id} {0.due_on}"

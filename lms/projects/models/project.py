@@ -21,11 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Enrolment
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, Timestamps, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 from lms.projects.models.config import RubricCriterion, StageTemplate
 
 
-class Project(db.Model):
+class Project(Versioned, Timestamps, Repr, db.Model):
     """The change project of one enrolment (one per peserta per angkatan)."""
 
     __tablename__ = "projects"
@@ -39,17 +39,11 @@ class Project(db.Model):
     unit: Mapped[str] = mapped_column(String(200), default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     enrolment: Mapped[Enrolment] = relationship()
     submissions: Mapped[list[StageSubmission]] = relationship(back_populates="project")
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Project {self.id} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.title!r}"
 
 
 class SubmissionState(enum.StrEnum):
@@ -89,7 +83,7 @@ del S, E
 WAITING_STATES = (SubmissionState.SUBMITTED, SubmissionState.IN_REVIEW, SubmissionState.RESUBMITTED)
 
 
-class StageSubmission(db.Model):
+class StageSubmission(Versioned, UpdatedAt, Repr, db.Model):
     """The work of one project on one stage: the draft, the state, and the submitted versions."""
 
     __tablename__ = "project_submissions"
@@ -115,16 +109,12 @@ class StageSubmission(db.Model):
     # When the current version started waiting (oldest first in the queues); empty otherwise.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     project: Mapped[Project] = relationship(back_populates="submissions")
     stage: Mapped[StageTemplate] = relationship()
     versions: Mapped[list[SubmissionVersion]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.number"
     )
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_waiting(self) -> bool:
@@ -134,11 +124,10 @@ class StageSubmission(db.Model):
     def is_editable(self) -> bool:
         return self.state in (SubmissionState.DRAFT, SubmissionState.REVISION_REQUESTED)
 
-    def __repr__(self) -> str:
-        return f"<StageSubmission {self.id} {self.state}>"
+    __repr_format__ = "{0.id} {0.state}"
 
 
-class SubmissionVersion(db.Model):
+class SubmissionVersion(Repr, db.Model):
     """A submitted version, kept for good: its text, files, who submitted it and when."""
 
     __tablename__ = "project_submission_versions"
@@ -160,11 +149,10 @@ class SubmissionVersion(db.Model):
         back_populates="version", order_by="SubmissionFile.id", viewonly=True
     )
 
-    def __repr__(self) -> str:
-        return f"<SubmissionVersion {self.submission_id} v{self.number}>"
+    __repr_format__ = "{0.submission_id} v{0.number}"
 
 
-class SubmissionFile(db.Model):
+class SubmissionFile(Repr, db.Model):
     """A file of a submission: in the draft while ``version_id`` is empty, then frozen in a version.
 
     A revision starts with new rows pointing at the same stored file, so versions never share
@@ -195,8 +183,7 @@ class SubmissionFile(db.Model):
     def viewable_inline(self) -> bool:
         return self.kind in {"pdf", "png", "jpg", "gif", "webp"}
 
-    def __repr__(self) -> str:
-        return f"<SubmissionFile {self.id} {self.original_name!r}>"
+    __repr_format__ = "{0.id} {0.original_name!r}"
 
 
 class ReviewerRole(enum.StrEnum):
@@ -210,7 +197,7 @@ class Decision(enum.StrEnum):
     REVISE = "revise"
 
 
-class Review(db.Model):
+class Review(CreatedAt, Repr, db.Model):
     """One reviewer's decision on one version, in one relation role."""
 
     __tablename__ = "project_reviews"
@@ -227,16 +214,14 @@ class Review(db.Model):
     role: Mapped[ReviewerRole] = mapped_column(str_enum(ReviewerRole, "reviewer_role", 10))
     decision: Mapped[Decision] = mapped_column(str_enum(Decision, "review_decision", 10))
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     reviewer: Mapped[User] = relationship()
     version: Mapped[SubmissionVersion] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<Review {self.id} {self.role} {self.decision}>"
+    __repr_format__ = "{0.id} {0.role} {0.decision}"
 
 
-class ReviewScore(db.Model):
+class ReviewScore(UpdatedAt, Repr, db.Model):
     """A reviewer's score on one rubric criterion of a submission (changes are audited)."""
 
     __tablename__ = "project_review_scores"
@@ -251,13 +236,11 @@ class ReviewScore(db.Model):
         ForeignKey("project_rubric_criteria.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     criterion: Mapped[RubricCriterion] = relationship()
     reviewer: Mapped[User] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<ReviewScore {self.submission_id} c{self.criterion_id}={self.score}>"
+    __repr_format__ = "{0.submission_id} c{0.criterion_id}={0.score}"
 
 
 class MilestoneTerm(enum.StrEnum):
@@ -272,7 +255,7 @@ class MilestoneStatus(enum.StrEnum):
     DONE = "done"
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, CreatedAt, Repr, db.Model):
     """A milestone of the change (jangka pendek/menengah/panjang), confirmed by the mentor."""
 
     __tablename__ = "project_milestones"
@@ -291,8 +274,6 @@ class Milestone(db.Model):
     )
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     project: Mapped[Project] = relationship()
     confirmed_by: Mapped[User | None] = relationship()
@@ -300,13 +281,10 @@ class Milestone(db.Model):
         back_populates="milestone", order_by="MilestoneEvidence.id"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Milestone {self.id} {self.term}>"
+    __repr_format__ = "{0.id} {0.term}"
 
 
-class MilestoneEvidence(db.Model):
+class MilestoneEvidence(Repr, db.Model):
     """Evidence for a milestone: a stored file or a link (exactly one of them)."""
 
     __tablename__ = "project_milestone_evidence"
@@ -328,8 +306,7 @@ class MilestoneEvidence(db.Model):
 
     milestone: Mapped[Milestone] = relationship(back_populates="evidence")
 
-    def __repr__(self) -> str:
-        return f"<MilestoneEvidence {self.id}>"
+    __repr_format__ = "{0.id}"
 
 
 class ConsultWith(enum.StrEnum):
@@ -337,7 +314,7 @@ class ConsultWith(enum.StrEnum):
     COACH = "coach"
 
 
-class Consultation(db.Model):
+class Consultation(CreatedAt, Repr, db.Model):
     """A line of the lembar konsultasi; ``confirmed_*`` is the digital paraf."""
 
     __tablename__ = "project_consultations"
@@ -352,15 +329,13 @@ class Consultation(db.Model):
     topic: Mapped[str] = mapped_column(String(300))
     result: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship()
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
-    def __repr__(self) -> str:
-        return f"<Consultation {self.id} {self.met_on}>"
+    __repr_format__ = "{0.id} {0.met_on}"
 
 
 class AuditEntry(db.Model):

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Angkatan, Enrolment
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import CreatedAt, Repr, UpdatedAt, UTCDateTime, Versioned, str_enum
 from lms.projects.models.config import AttitudeCriterion, RubricCriterion, StageTemplate
 
 
-class SeminarSession(db.Model):
+class SeminarSession(CreatedAt, Repr, db.Model):
     """A seminar session of an angkatan for one seminar stage."""
 
     __tablename__ = "seminar_sessions"
@@ -33,7 +33,6 @@ class SeminarSession(db.Model):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=45)
     location: Mapped[str] = mapped_column(String(200), default="")
     capacity: Mapped[int] = mapped_column(Integer, default=10)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     angkatan: Mapped[Angkatan] = relationship()
     stage: Mapped[StageTemplate] = relationship()
@@ -44,11 +43,10 @@ class SeminarSession(db.Model):
         back_populates="session", order_by="SeminarSlot.position", cascade="all, delete-orphan"
     )
 
-    def __repr__(self) -> str:
-        return f"<SeminarSession {self.id} {self.title!r}>"
+    __repr_format__ = "{0.id} {0.title!r}"
 
 
-class SeminarExaminer(db.Model):
+class SeminarExaminer(Repr, db.Model):
     """A penguji assigned to a seminar session."""
 
     __tablename__ = "seminar_examiners"
@@ -61,8 +59,7 @@ class SeminarExaminer(db.Model):
     session: Mapped[SeminarSession] = relationship(back_populates="examiners")
     user: Mapped[User] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<SeminarExaminer session={self.session_id} user={self.user_id}>"
+    __repr_format__ = "session={0.session_id} user={0.user_id}"
 
 
 class SeminarOutcome(enum.StrEnum):
@@ -72,7 +69,7 @@ class SeminarOutcome(enum.StrEnum):
     TIDAK_LULUS = "tidak_lulus"
 
 
-class SeminarSlot(db.Model):
+class SeminarSlot(Versioned, Repr, db.Model):
     """A participant's time slot in a session, and the outcome."""
 
     __tablename__ = "seminar_slots"
@@ -90,18 +87,14 @@ class SeminarSlot(db.Model):
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     session: Mapped[SeminarSession] = relationship(back_populates="slots")
     enrolment: Mapped[Enrolment] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<SeminarSlot {self.id} enrolment={self.enrolment_id}>"
+    __repr_format__ = "{0.id} enrolment={0.enrolment_id}"
 
 
-class SeminarScore(db.Model):
+class SeminarScore(UpdatedAt, Repr, db.Model):
     """A score given at a seminar by a penguji, the mentor or the coach, per rubric criterion."""
 
     __tablename__ = "seminar_scores"
@@ -115,13 +108,11 @@ class SeminarScore(db.Model):
         ForeignKey("project_rubric_criteria.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     criterion: Mapped[RubricCriterion] = relationship()
     scorer: Mapped[User] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<SeminarScore slot={self.slot_id} c{self.criterion_id}={self.score}>"
+    __repr_format__ = "slot={0.slot_id} c{0.criterion_id}={0.score}"
 
 
 class ObserverRole(enum.StrEnum):
@@ -130,7 +121,7 @@ class ObserverRole(enum.StrEnum):
     ADMIN = "admin"
 
 
-class AttitudeObservation(db.Model):
+class AttitudeObservation(CreatedAt, Repr, db.Model):
     """One filled observation form on a participant's attitude and work ethic."""
 
     __tablename__ = "attitude_observations"
@@ -141,18 +132,16 @@ class AttitudeObservation(db.Model):
     role: Mapped[ObserverRole] = mapped_column(str_enum(ObserverRole, "observer_role", 10))
     observed_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     observer: Mapped[User] = relationship()
     scores: Mapped[list[AttitudeScore]] = relationship(
         back_populates="observation", cascade="all, delete-orphan"
     )
 
-    def __repr__(self) -> str:
-        return f"<AttitudeObservation {self.id} enrolment={self.enrolment_id}>"
+    __repr_format__ = "{0.id} enrolment={0.enrolment_id}"
 
 
-class AttitudeScore(db.Model):
+class AttitudeScore(Repr, db.Model):
     """A score on one attitude criterion in an observation."""
 
     __tablename__ = "attitude_scores"
@@ -170,5 +159,4 @@ class AttitudeScore(db.Model):
     observation: Mapped[AttitudeObservation] = relationship(back_populates="scores")
     criterion: Mapped[AttitudeCriterion] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<AttitudeScore obs={self.observation_id} c{self.criterion_id}={self.score}>"
+    __repr_format__ = "obs={0.observation_id} c{0.criterion_id}={0.score}"

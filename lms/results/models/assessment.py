@@ -23,10 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.courses.models import Enrolment, Program
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import Repr, Timestamps, UTCDateTime, Versioned, str_enum, utcnow
 
 
-class AssessmentScheme(db.Model):
+class AssessmentScheme(Versioned, Timestamps, Repr, db.Model):
     """How a program's final score is made: weighted components and predicate bands.
 
     An angkatan uses the scheme in force at its start date (the latest ``effective_from`` on or
@@ -41,10 +41,7 @@ class AssessmentScheme(db.Model):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     effective_from: Mapped[date] = mapped_column(Date, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     program: Mapped[Program] = relationship()
     components: Mapped[list[SchemeComponent]] = relationship(
@@ -54,13 +51,10 @@ class AssessmentScheme(db.Model):
         back_populates="scheme", order_by="PredicateBand.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<AssessmentScheme {self.id} program={self.program_id} from={self.effective_from}>"
+    __repr_format__ = "{0.id} program={0.program_id} from={0.effective_from}"
 
 
-class SchemeComponent(db.Model):
+class SchemeComponent(Repr, db.Model):
     """One weighted component of a scheme, named by the key of a component source."""
 
     __tablename__ = "assessment_scheme_components"
@@ -80,11 +74,10 @@ class SchemeComponent(db.Model):
 
     scheme: Mapped[AssessmentScheme] = relationship(back_populates="components")
 
-    def __repr__(self) -> str:
-        return f"<SchemeComponent {self.key} {self.weight}>"
+    __repr_format__ = "{0.key} {0.weight}"
 
 
-class PredicateBand(db.Model):
+class PredicateBand(Repr, db.Model):
     """A predicate given to final scores strictly above ``above``; the band with ``above`` NULL
     is the catch-all for every lower score."""
 
@@ -101,8 +94,7 @@ class PredicateBand(db.Model):
 
     scheme: Mapped[AssessmentScheme] = relationship(back_populates="bands")
 
-    def __repr__(self) -> str:
-        return f"<PredicateBand {self.label!r} > {self.above}>"
+    __repr_format__ = "{0.label!r} > {0.above}"
 
 
 class Outcome(enum.StrEnum):
@@ -118,7 +110,7 @@ class Outcome(enum.StrEnum):
         return self in (Outcome.LULUS, Outcome.LULUS_PERBAIKAN)
 
 
-class ParticipantResult(db.Model):
+class ParticipantResult(Repr, db.Model):
     """A participant's stored components, final score and predicate, plus the admin's outcome.
 
     Recomputed by ``recompute_results`` whenever a component changes; ``scheme_id`` pins the
@@ -153,11 +145,10 @@ class ParticipantResult(db.Model):
     enrolment: Mapped[Enrolment] = relationship()
     scheme: Mapped[AssessmentScheme | None] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<ParticipantResult enrolment={self.enrolment_id} {self.final_score} {self.predicate!r}>"
+    __repr_format__ = "enrolment={0.enrolment_id} {0.final_score} {0.predicate!r}"
 
 
-class ManualScore(db.Model):
+class ManualScore(Repr, db.Model):
     """A component score typed in by an admin (attendance, or any component without a source)."""
 
     __tablename__ = "manual_scores"
@@ -173,8 +164,7 @@ class ManualScore(db.Model):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
-    def __repr__(self) -> str:
-        return f"<ManualScore enrolment={self.enrolment_id} {self.component_key}={self.score}>"
+    __repr_format__ = "enrolment={0.enrolment_id} {0.component_key}={0.score}"
 
 
 class AuditEntry(db.Model):

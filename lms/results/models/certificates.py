@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.models_base import UTCDateTime, str_enum, utcnow
+from lms.models_base import Repr, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 
 class CertificateKind(enum.StrEnum):
@@ -37,7 +37,7 @@ TRANSITIONS: dict[tuple[CertificateStatus, str], CertificateStatus] = {
 _ACTIVE = text("status = 'issued'")
 
 
-class Certificate(db.Model):
+class Certificate(Versioned, Repr, db.Model):
     """An issued certificate. Everything printed is frozen here and in the stored PDF, so later
     changes to a name or a score never change a certificate; only a reissue makes a new one."""
 
@@ -107,12 +107,9 @@ class Certificate(db.Model):
     # The certificate this one replaces (a reissue); the reason is the reissue's.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
     reissue_reason: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     replaces: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def display_code(self) -> str:
@@ -123,11 +120,10 @@ class Certificate(db.Model):
     def is_valid(self) -> bool:
         return self.status == CertificateStatus.ISSUED
 
-    def __repr__(self) -> str:
-        return f"<Certificate {self.id} {self.number!r} {self.status}>"
+    __repr_format__ = "{0.id} {0.number!r} {0.status}"
 
 
-class CertificateSequence(db.Model):
+class CertificateSequence(Repr, db.Model):
     """The last number used in one numbering scope (for example ``#/STTP/PKP/2026``)."""
 
     __tablename__ = "certificate_sequences"
@@ -136,11 +132,10 @@ class CertificateSequence(db.Model):
     scope: Mapped[str] = mapped_column(String(200), unique=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
-    def __repr__(self) -> str:
-        return f"<CertificateSequence {self.scope!r} {self.last_value}>"
+    __repr_format__ = "{0.scope!r} {0.last_value}"
 
 
-class CertificateSettings(db.Model):
+class CertificateSettings(Versioned, UpdatedAt, Repr, db.Model):
     """What every certificate prints besides the participant: the institution, the signatory,
     the place of issue, and the number formats. One row, edited by admins."""
 
@@ -154,11 +149,6 @@ class CertificateSettings(db.Model):
     signatory_nip: Mapped[str] = mapped_column(String(30), default="")
     sttp_number_format: Mapped[str] = mapped_column(String(160))
     completion_number_format: Mapped[str] = mapped_column(String(160))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<CertificateSettings {self.institution_name!r}>"
+    __repr_format__ = "{0.institution_name!r}"

@@ -6,17 +6,15 @@ pimpinan to one unit kerja (a head of an OPD) or point them to an instansi.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Instansi, UnitKerja, User
 from lms.extensions import db
-from lms.models_base import UTCDateTime, utcnow
+from lms.models_base import Repr, UpdatedAt
 
 
-class PimpinanScope(db.Model):
+class PimpinanScope(UpdatedAt, Repr, db.Model):
     """A pimpinan's dashboard scope: an instansi, optionally narrowed to one unit."""
 
     __tablename__ = "pimpinan_scopes"
@@ -25,12 +23,10 @@ class PimpinanScope(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit_kerja.id", ondelete="CASCADE"), index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     instansi: Mapped[Instansi] = relationship()
     unit: Mapped[UnitKerja | None] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<PimpinanScope user={self.user_id} instansi={self.instansi_id} unit={self.unit_id}>"
+    __repr_format__ = "user={0.user_id} instansi={0.instansi_id} unit={0.unit_id}"

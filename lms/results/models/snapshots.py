@@ -13,10 +13,10 @@ from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
-from lms.models_base import UTCDateTime, utcnow
+from lms.models_base import Repr, UTCDateTime, utcnow
 
 
-class DashboardSnapshot(db.Model):
+class DashboardSnapshot(Repr, db.Model):
     """The panels of one dashboard as last computed (one row per scope and scope id)."""
 
     __tablename__ = "dashboard_snapshots"
@@ -28,5 +28,4 @@ class DashboardSnapshot(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"<DashboardSnapshot {self.scope}:{self.scope_id} at {self.computed_at}>"
+    __repr_format__ = "{0.scope}:{0.scope_id} at {0.computed_at}"

@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.models_base import Repr
 
 _ONE_SUBJECT = "(angkatan_id IS NULL) != (course_id IS NULL)"
 
@@ -30,7 +31,7 @@ class SurveyItem(db.Model):
         return f"<SurveyItem {self.id} {self.text[:30]!r}>"
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Repr, db.Model):
     """One anonymous response about an angkatan or a self-paced course."""
 
     __tablename__ = "survey_responses"
@@ -47,11 +48,10 @@ class SurveyResponse(db.Model):
         back_populates="response", cascade="all, delete-orphan"
     )
 
-    def __repr__(self) -> str:
-        return f"<SurveyResponse {self.id}>"
+    __repr_format__ = "{0.id}"
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(Repr, db.Model):
     """The value given to one item in one response."""
 
     __tablename__ = "survey_answers"
@@ -69,8 +69,7 @@ class SurveyAnswer(db.Model):
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
 
-    def __repr__(self) -> str:
-        return f"<SurveyAnswer item={self.item_id} {self.value}>"
+    __repr_format__ = "item={0.item_id} {0.value}"
 
 
 class SurveyParticipation(db.Model):
