@@ -9,8 +9,9 @@ from werkzeug.security import check_password_hash
 from bench.scale import SCALE_PASSWORD, ScaleSizes, participant_username, scale_nip, seed_scale, table_counts
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
-from lms.courses.models import CourseCompletion, Enrolment, JpRecord, Lesson, LessonProgress
+from lms.courses.models import CourseCompletion, Enrolment, Lesson, LessonProgress
 from lms.extensions import db
+from lms.jp.models import JpRecord
 
 TINY = ScaleSizes(
     instansi=2,
