@@ -20,7 +20,6 @@ from lms.courses.queries.catalogue import (
     JP_BANDS,
     LESSON_COUNTS_MAX,
     CatalogueCard,
-    CataloguePage,
     catalogue_page,
     program_choices,
 )
@@ -160,7 +159,6 @@ __all__ = [
     "AngkatanData",
     "catalogue_page",
     "CatalogueCard",
-    "CataloguePage",
     "change_course_status",
     "change_enrolment_status",
     "check_completion",
