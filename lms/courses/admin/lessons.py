@@ -42,11 +42,11 @@ def lesson_new(module_id: int):
                 success=_("Pelajaran ditambahkan."),
             )
             if done:
-                return redirect(url_for("course_admin.lesson_edit", lesson_id=done.value.id))
+                return redirect(url_for("courses_admin.lesson_edit", lesson_id=done.value.id))
     status = 200 if preview is not None and not form.errors else _status(form)
     return (
         render_template(
-            "course_admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
+            "courses/admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
         ),
         status,
     )
@@ -78,12 +78,12 @@ def lesson_edit(lesson_id: int):
             )
             if done:
                 services.discard_files(done.value)
-                return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+                return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson.id))
             lesson = db.get_or_404(Lesson, lesson_id)
     status = 200 if preview is not None and not form.errors else _status(form)
     return (
         render_template(
-            "course_admin/lesson_form.html",
+            "courses/admin/lesson_form.html",
             form=form,
             module=lesson.module,
             lesson=lesson,
@@ -108,7 +108,7 @@ def lesson_move(lesson_id: int):
         return "", 204
     return redirect(
         url_for(
-            "course_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
+            "courses_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
         )
     )
 
@@ -125,13 +125,13 @@ def lesson_delete(lesson_id: int):
         db.session.commit()
         services.discard_files(old)
         flash(_("Pelajaran dihapus."), "success")
-        return redirect(url_for("course_admin.course_edit", course_id=course_id))
+        return redirect(url_for("courses_admin.course_edit", course_id=course_id))
     return render_template(
-        "course_admin/confirm.html",
+        "courses/admin/confirm.html",
         form=form,
         title=_("Hapus pelajaran"),
         question=_("Hapus pelajaran %(title)s dan kemajuan peserta padanya?", title=lesson.title),
-        back=url_for("course_admin.lesson_edit", lesson_id=lesson.id),
+        back=url_for("courses_admin.lesson_edit", lesson_id=lesson.id),
     )
 
 
@@ -147,7 +147,7 @@ def attachment_add(lesson_id: int):
         run_service(
             lambda: services.add_attachment(lesson, upload_of(form.file)), success=_("Lampiran diunggah.")
         )
-    return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
+    return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
 
 
 @bp.route("/lampiran/<int:attachment_id>/hapus", methods=["GET", "POST"])
@@ -162,11 +162,11 @@ def attachment_delete(attachment_id: int):
         db.session.commit()
         services.discard_files(old)
         flash(_("Lampiran dihapus."), "success")
-        return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
+        return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
     return render_template(
-        "course_admin/confirm.html",
+        "courses/admin/confirm.html",
         form=form,
         title=_("Hapus lampiran"),
         question=_("Hapus lampiran %(name)s?", name=item.name),
-        back=url_for("course_admin.lesson_edit", lesson_id=lesson_id),
+        back=url_for("courses_admin.lesson_edit", lesson_id=lesson_id),
     )

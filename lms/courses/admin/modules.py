@@ -27,8 +27,8 @@ def module_new(course_id: int):
         form,
         success=_("Modul ditambahkan."),
     ):
-        return redirect(url_for("course_admin.course_edit", course_id=course.id))
-    return render_template("course_admin/module_form.html", form=form, course=course, module=None), _status(
+        return redirect(url_for("courses_admin.course_edit", course_id=course.id))
+    return render_template("courses/admin/module_form.html", form=form, course=course, module=None), _status(
         form
     )
 
@@ -49,10 +49,10 @@ def module_edit(module_id: int):
             form,
             success=_("Modul disimpan."),
         ):
-            return redirect(url_for("course_admin.course_edit", course_id=module.course_id))
+            return redirect(url_for("courses_admin.course_edit", course_id=module.course_id))
         module = db.get_or_404(Module, module_id)
     return (
-        render_template("course_admin/module_form.html", form=form, course=module.course, module=module),
+        render_template("courses/admin/module_form.html", form=form, course=module.course, module=module),
         _status(form),
     )
 
@@ -70,7 +70,7 @@ def module_move(module_id: int):
     if _is_fetch():
         return "", 204
     return redirect(
-        url_for("course_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
+        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
     )
 
 
@@ -85,7 +85,7 @@ def module_toggle(module_id: int):
     db.session.commit()
     flash(_("Modul diterbitkan.") if module.published else _("Modul disembunyikan dari peserta."), "success")
     return redirect(
-        url_for("course_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
+        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
     )
 
 
@@ -101,9 +101,9 @@ def module_delete(module_id: int):
         db.session.commit()
         services.discard_files(old)
         flash(_("Modul dihapus."), "success")
-        return redirect(url_for("course_admin.course_edit", course_id=course_id))
+        return redirect(url_for("courses_admin.course_edit", course_id=course_id))
     return render_template(
-        "course_admin/confirm.html",
+        "courses/admin/confirm.html",
         form=form,
         title=_("Hapus modul"),
         question=_(
@@ -111,5 +111,5 @@ def module_delete(module_id: int):
             title=module.title,
             n=len(module.lessons),
         ),
-        back=url_for("course_admin.course_edit", course_id=course_id),
+        back=url_for("courses_admin.course_edit", course_id=course_id),
     )
