@@ -32,8 +32,6 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpRecord,
-    JpSource,
     Lesson,
     LessonKind,
     LessonProgress,
@@ -42,6 +40,7 @@ from lms.courses.models import (
     ProgramKind,
 )
 from lms.extensions import db
+from lms.jp.models import JpRecord, JpSource
 from lms.markdown import render_markdown
 
 try:  # features that may not be installed yet: their steps are skipped

@@ -16,17 +16,19 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from lms.accounts.permissions import is_admin
+
 _NAV_CACHE: dict[tuple, Markup] = {}
 
 
 def nav_links() -> Markup:
     """The navigation's fixed ``<li>`` items for the current user's language and roles."""
-    is_admin, is_pimpinan = current_user.is_admin, current_user.has_role("pimpinan")
-    key = (str(get_locale()), request.script_root, is_admin, is_pimpinan)
+    admin, pimpinan = is_admin(current_user), current_user.has_role("pimpinan")
+    key = (str(get_locale()), request.script_root, admin, pimpinan)
     html = _NAV_CACHE.get(key)
     if html is None:
         # Output of an autoescaping template: already safe markup.
-        rendered = render_template("layouts/_nav_links.html", is_admin=is_admin, is_pimpinan=is_pimpinan)
+        rendered = render_template("layouts/_nav_links.html", admin=admin, pimpinan=pimpinan)
         html = Markup(rendered)  # noqa: S704
         _NAV_CACHE[key] = html
     return html
@@ -34,3 +36,5 @@ def nav_links() -> Markup:
 
 def register(app: Flask) -> None:
     app.add_template_global(nav_links, "nav_links")
+    # The one admin test (lms.accounts.permissions), for templates: ``is_admin(current_user)``.
+    app.add_template_global(is_admin, "is_admin")

@@ -42,7 +42,6 @@ LAYER_OF = {
     "results_sources": "services",
     "packages": "services",
     "pdf": "services",
-    "paging": "queries",
 }
 ALLOWED_SAME_FEATURE = {
     "models": {"models"},

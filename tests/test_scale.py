@@ -9,8 +9,10 @@ from werkzeug.security import check_password_hash
 from bench.scale import SCALE_PASSWORD, ScaleSizes, participant_username, scale_nip, seed_scale, table_counts
 from lms.accounts import nip as nip_rules
 from lms.accounts.models import User
-from lms.courses.models import CourseCompletion, Enrolment, JpRecord, Lesson, LessonProgress
+from lms.accounts.permissions import is_admin
+from lms.courses.models import CourseCompletion, Enrolment, Lesson, LessonProgress
 from lms.extensions import db
+from lms.jp.models import JpRecord
 
 TINY = ScaleSizes(
     instansi=2,
@@ -77,7 +79,7 @@ def test_seeded_accounts_log_in_with_the_published_password(app):
     user = db.session.scalar(select(User).where(User.username == participant_username(1)))
     assert check_password_hash(user.password_hash, SCALE_PASSWORD)
     admin = db.session.scalar(select(User).where(User.username == "skala-admin"))
-    assert admin.is_admin
+    assert is_admin(admin)
 
 
 def test_seed_scale_refuses_a_second_run(app, runner):

@@ -138,10 +138,6 @@ class User(UserMixin, Versioned, Timestamps, Repr, db.Model):
         return any((r.value if isinstance(r, Role) else r) in mine for r in roles)
 
     @property
-    def is_admin(self) -> bool:
-        return self.has_role(Role.ADMIN)
-
-    @property
     def tz_label(self) -> str:
         return TIMEZONES.get(self.timezone, "WIB")
 

@@ -1,8 +1,7 @@
 """Catalogue (program -> course -> module -> lesson), angkatan and enrolments, progress; the
 course and enrolment life cycles' transition tables next to their enums.
 
-The JP ledger (``JpRecord``, ``JpSource``) lives in ``lms.jp.models``; it is imported here so
-that ``lms.courses.models.JpRecord`` keeps working."""
+The JP ledger (``JpRecord``, ``JpSource``) lives in ``lms.jp.models``."""
 
 from __future__ import annotations
 
@@ -29,7 +28,6 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.extensions import db
-from lms.jp.models import JpRecord, JpSource  # noqa: F401 - moved to lms.jp; the old path is kept
 from lms.models_base import CreatedAt, Repr, Timestamps, UpdatedAt, UTCDateTime, Versioned, str_enum, utcnow
 
 

@@ -116,7 +116,6 @@ def index():
         mine=mine,
         own_projects=own_projects,
         guided=guided,
-        is_admin=permissions.is_admin(current_user),
     )
 
 

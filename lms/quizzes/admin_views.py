@@ -13,6 +13,7 @@ from lms import timezones
 from lms.courses.models import Course
 from lms.errors import DomainError, ImportRejected
 from lms.extensions import db
+from lms.pagination import paginate_rows
 from lms.quizzes import services
 from lms.quizzes.forms import (
     AddQuestionsForm,
@@ -24,7 +25,6 @@ from lms.quizzes.forms import (
 )
 from lms.quizzes.models import GradingMethod, Question, Quiz, QuizKind, QuizSlot, ReviewTiming
 from lms.quizzes.question_types import QUESTION_TYPES
-from lms.quizzes.views import paginate_rows
 from lms.web import ConfirmForm, Outcome, admin_required, run_service, send_bytes
 
 bp = Blueprint("quizzes_admin", __name__, url_prefix="/admin")

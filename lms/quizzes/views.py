@@ -12,13 +12,13 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.database import writing
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.models_base import utcnow
+from lms.pagination import ListPagination, paginate_rows
 from lms.quizzes import permissions, services
 from lms.quizzes import question_types as qt
 from lms.quizzes.forms import GRADING_LABELS, KIND_LABELS, REVIEW_LABELS, GradeFilterForm, StartForm
@@ -46,42 +46,6 @@ def _labels():
             "state": STATE_LABELS,
         }
     }
-
-
-class RowPagination(Pagination):
-    """Pagination of multi-column statements: items are rows, not only the first column."""
-
-    def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(stmt).all())
-
-    def _query_count(self) -> int:
-        sub = self._query_args["select"].order_by(None).subquery()
-        return self._query_args["session"].execute(select(func.count()).select_from(sub)).scalar() or 0
-
-
-def paginate_rows(stmt, per_page: int | None = None) -> RowPagination:
-    """Paginate ``stmt`` (the page number comes from ``?page=``)."""
-    return RowPagination(
-        select=stmt,
-        session=db.session(),
-        per_page=per_page or current_app.config["PER_PAGE"],
-        error_out=False,
-    )
-
-
-class ListPagination(Pagination):
-    """Pagination through a service's ``fetch(limit, offset)`` and ``total()`` (statements built once
-    per process). The count query runs only when the page does not tell the total already: a
-    page shorter than ``per_page`` with rows (or page 1 without any) is the last one."""
-
-    def _query_items(self) -> list:
-        return self._query_args["fetch"](self.per_page, self._query_offset)
-
-    def _query_count(self) -> int:
-        if (0 < len(self.items) < self.per_page) or (self.page == 1 and not self.items):
-            return self._query_offset + len(self.items)
-        return self._query_args["total"]()
 
 
 def _grace() -> int:

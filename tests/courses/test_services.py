@@ -16,13 +16,14 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpRecord,
     Lesson,
     LessonKind,
     LessonProgress,
 )
 from lms.errors import ImportRejected, StaleEdit, WorkflowError
 from lms.extensions import db
+from lms.jp import services as jp_services
+from lms.jp.models import JpRecord
 from lms.markdown import MarkdownTooLong
 from lms.models_base import utcnow
 from tests.factories import (
@@ -150,16 +151,16 @@ def test_text_completes_on_reading_others_by_a_click_and_completion_credits_jp_o
     services.record_view(learner, text)
     db.session.commit()
     assert _count(CourseCompletion) == 1 and _count(JpRecord) == 1
-    assert services.jp_total(learner, 2026) == 12
+    assert jp_services.jp_total(learner, 2026) == 12
     assert services.course_outline(course, learner).percent == 100
 
 
 def test_jp_year_follows_the_learners_time_zone(app):
     at = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
-    assert services.local_year(at, "Asia/Jakarta") == 2025  # 23:30 WIB
-    assert services.local_year(at, "Asia/Makassar") == 2026  # 00:30 WITA on 1 January
-    assert services.local_year(at - timedelta(hours=1), "Asia/Makassar") == 2025
-    assert services.local_year(at, "Asia/Jayapura") == 2026
+    assert jp_services.local_year(at, "Asia/Jakarta") == 2025  # 23:30 WIB
+    assert jp_services.local_year(at, "Asia/Makassar") == 2026  # 00:30 WITA on 1 January
+    assert jp_services.local_year(at - timedelta(hours=1), "Asia/Makassar") == 2025
+    assert jp_services.local_year(at, "Asia/Jayapura") == 2026
 
 
 def test_completion_is_recorded_once_under_concurrency(make_app):

@@ -12,8 +12,10 @@ from flask import url_for
 from sqlalchemy import func, select, update
 
 from lms.courses import services
-from lms.courses.models import CourseCompletion, Enrolment, JpRecord, JpSource, LessonProgress
+from lms.courses.models import CourseCompletion, Enrolment, LessonProgress
 from lms.extensions import db
+from lms.jp import services as jp_services
+from lms.jp.models import JpRecord, JpSource
 from lms.models_base import utcnow
 from tests.courses.test_services import PDF, PNG
 from tests.factories import (
@@ -570,8 +572,8 @@ def test_reading_the_last_lesson_shows_the_completion_on_that_page_and_the_cours
 
 def test_my_learning_shows_the_years_jp_with_and_without_courses(client, login_as, learner):
     year = services.local_today(learner.timezone).year
-    services.credit_jp(learner, JpSource.COURSE, 991, "Pelatihan luar", 12)
-    services.credit_jp(learner, JpSource.COURSE, 992, "Tahun lalu", 30, at=utcnow() - timedelta(days=400))
+    jp_services.credit_jp(learner, JpSource.COURSE, 991, "Pelatihan luar", 12)
+    jp_services.credit_jp(learner, JpSource.COURSE, 992, "Tahun lalu", 30, at=utcnow() - timedelta(days=400))
     db.session.commit()
     login_as(learner)
     assert f"JP Anda tahun {year}: 12 JP." in _text(client.get("/belajar"))

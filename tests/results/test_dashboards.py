@@ -12,6 +12,7 @@ from lms.accounts.models import EmployeeClass
 from lms.courses.models import EnrolmentStatus, LessonProgress
 from lms.database import optimize
 from lms.extensions import db
+from lms.jp import services as jp_services
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import PimpinanScope
@@ -54,9 +55,9 @@ def test_angkatan_panels_count_what_they_say(app):
         + [LessonProgress(user_id=a.user_id, lesson_id=lessons[0], completed_at=utcnow())]
     )
     make_results_completion(b.user, course)
-    make_results_jp(b.user_id, services.current_year(b.user), 25)
+    make_results_jp(b.user_id, jp_services.current_year(b.user), 25)
     services.save_manual_scores(angkatan, "kehadiran", {a.id: 65, b.id: 95}, None)
-    subject = dashboards.AngkatanSubject(angkatan=angkatan, year=services.current_year(b.user))
+    subject = dashboards.AngkatanSubject(angkatan=angkatan, year=jp_services.current_year(b.user))
 
     enrolment = dashboards.enrolment_panel(subject)
     assert enrolment.rows == [["Aktif", 1], ["Selesai", 1], ["Mengundurkan diri", 1], ["Jumlah", 3]]
@@ -97,8 +98,8 @@ def test_jp_panel_fetches_the_window_and_counts_everyone(app):
     """Targets: the instansi's for the class, else the default, else the built-in one; none for
     non-ASN. The chart counts every participant; the table holds the requested window."""
     inst, other = make_instansi(), make_instansi()
-    services.set_jp_target(inst, EmployeeClass.PNS, 30, None)
-    services.set_jp_target(None, EmployeeClass.PPPK, 10, None)
+    jp_services.set_jp_target(inst, EmployeeClass.PNS, 30, None)
+    jp_services.set_jp_target(None, EmployeeClass.PPPK, 10, None)
     angkatan = make_results_angkatan()
     year = 2026
     people = {

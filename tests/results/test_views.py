@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.jp.models import JpRecord, JpSource
+from lms.jp import services as jp_services
+from lms.jp.models import ExternalStatus, ExternalTraining, JpRecord, JpSource
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import (
@@ -20,8 +21,6 @@ from lms.results.models import (
     AuditEntry,
     Certificate,
     CertificateStatus,
-    ExternalStatus,
-    ExternalTraining,
     ManualScore,
     Outcome,
 )
@@ -322,7 +321,7 @@ def test_learner_makes_the_certificate_of_a_completed_course(app, client, login_
 
 def test_jp_saya_shows_this_year_against_the_target(app, client, login_as):
     user = make_user()
-    services.credit_jp(user, JpSource.COURSE, 1, "Pelayanan Publik Prima", 12, utcnow())
+    jp_services.credit_jp(user, JpSource.COURSE, 1, "Pelayanan Publik Prima", 12, utcnow())
     db.session.commit()
     login_as(user)
     html = client.get("/jp").get_data(as_text=True)
@@ -338,20 +337,20 @@ def test_jp_saya_shows_this_year_against_the_target(app, client, login_as):
 def test_jp_saya_lists_external_trainings_with_status_and_rejection_note(app, client, login_as):
     user = make_user()
     admin = admin_user()
-    verified = services.submit_external_training(
+    verified = jp_services.submit_external_training(
         user,
-        services.ExternalData("Bimtek Arsip", "ANRI", date(2025, 11, 18), date(2025, 11, 20), 8),
+        jp_services.ExternalData("Bimtek Arsip", "ANRI", date(2025, 11, 18), date(2025, 11, 20), 8),
         io.BytesIO(tiny_pdf()),
         "a.pdf",
     )
-    rejected = services.submit_external_training(
+    rejected = jp_services.submit_external_training(
         user,
-        services.ExternalData("Kursus Daring", "Lembaga X", date(2025, 10, 1), date(2025, 10, 2), 4),
+        jp_services.ExternalData("Kursus Daring", "Lembaga X", date(2025, 10, 1), date(2025, 10, 2), 4),
         io.BytesIO(tiny_pdf()),
         "b.pdf",
     )
-    services.verify_external_training(verified, admin)
-    services.reject_external_training(rejected, admin, "Sertifikat tidak terbaca")
+    jp_services.verify_external_training(verified, admin)
+    jp_services.reject_external_training(rejected, admin, "Sertifikat tidak terbaca")
     db.session.commit()
     login_as(user)
     html = client.get("/jp").get_data(as_text=True)

@@ -4,7 +4,6 @@ course cards, and the per-process cache of each course's lesson count."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,7 +13,7 @@ from lms.accounts.models import User
 from lms.courses import permissions
 from lms.courses.models import Angkatan, Course, CourseStatus, Lesson, Module, Program
 from lms.courses.queries._common import _read
-from lms.pagination import PagerNavigation
+from lms.pagination import ItemsPage
 from lms.timezones import local_today
 
 JP_BANDS = {"1-10": (1, 10), "11-40": (11, 40), "41+": (41, None)}
@@ -155,21 +154,6 @@ def _lesson_counts(rows) -> dict[int, int]:
     return counts
 
 
-@dataclass
-class CataloguePage(PagerNavigation):
-    """A page of the catalogue (``items``: :class:`CatalogueCard`). Has the attributes of
-    Flask-SQLAlchemy's ``Pagination`` that the ``pager`` macro reads."""
-
-    items: list[CatalogueCard]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page)) if self.total else 0
-
-
 def catalogue_page(
     user: User,
     q: str | None = None,
@@ -179,7 +163,7 @@ def catalogue_page(
     page: int = 1,
     per_page: int = 25,
     today: date | None = None,
-) -> CataloguePage:
+) -> ItemsPage:
     """A page of the courses ``user`` may find in the catalogue (published ones; authors also
     see drafts) matching a search, a program, a JP band and "self-enrolment open", by title,
     with each card's facts: one query whatever the number of courses, lessons or learners (plus
@@ -207,4 +191,4 @@ def catalogue_page(
     else:  # past the last page: the first row counts the matches (the page shows none)
         first = _read(stmt, params | {"limit": 1, "offset": 0}).first()
         total = first.total if first is not None else 0
-    return CataloguePage(items=items, page=page, per_page=per_page, total=total)
+    return ItemsPage(items=items, page=page, per_page=per_page, total=total)

@@ -17,15 +17,15 @@ from lms.courses.models import (
     CourseCompletion,
     CourseStatus,
     Enrolment,
-    JpRecord,
     Lesson,
     LessonProgress,
     Module,
 )
 from lms.courses.queries._common import _read
-from lms.courses.queries.jp import jp_total
 from lms.courses.queries.outline import LessonRef, _ids, course_shapes
 from lms.courses.queries.requirements import requirements_progress
+from lms.jp.models import JpRecord
+from lms.jp.services import jp_total
 from lms.timezones import local_today, local_year
 
 

@@ -20,12 +20,10 @@ from lms.courses.queries.catalogue import (
     JP_BANDS,
     LESSON_COUNTS_MAX,
     CatalogueCard,
-    CataloguePage,
     catalogue_page,
     program_choices,
 )
 from lms.courses.queries.course_page import course_by_slug, course_page_by_slug, open_angkatan_for
-from lms.courses.queries.jp import jp_total
 from lms.courses.queries.lesson_page import (
     PageAttachment,
     PageCourse,
@@ -84,7 +82,6 @@ from lms.courses.services.angkatan import (
 from lms.courses.services.completion import (
     check_completion,
     completion_of,
-    credit_jp,
     is_course_complete,
     required_lessons_progress,
 )
@@ -149,7 +146,7 @@ from lms.courses.services.progress import (
 )
 from lms.courses.services.urls import VideoEmbed, valid_link, video_embed
 from lms.storage import Upload
-from lms.timezones import local_today, local_year
+from lms.timezones import local_today
 
 __all__ = [
     "add_attachment",
@@ -162,7 +159,6 @@ __all__ = [
     "AngkatanData",
     "catalogue_page",
     "CatalogueCard",
-    "CataloguePage",
     "change_course_status",
     "change_enrolment_status",
     "check_completion",
@@ -189,7 +185,6 @@ __all__ = [
     "create_angkatan",
     "create_course",
     "create_program",
-    "credit_jp",
     "delete_attachment",
     "delete_course",
     "delete_lesson",
@@ -205,7 +200,6 @@ __all__ = [
     "import_enrolments_csv",
     "is_course_complete",
     "JP_BANDS",
-    "jp_total",
     "learner_courses",
     "LearnerProgress",
     "LESSON_COUNTS_MAX",
@@ -214,7 +208,6 @@ __all__ = [
     "LessonData",
     "LessonRef",
     "local_today",
-    "local_year",
     "mark_lesson_done",
     "mentees_of",
     "mentees_query",

@@ -1,5 +1,5 @@
 """Course completion and JP: whether a learner is done with a course, recording the completion
-once and crediting the course's JP once (``credit_jp`` moves to the JP feature later)."""
+once and crediting the course's JP once (through the JP ledger's ``credit_jp``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from lms.courses.models import (
     CourseStatus,
     Enrolment,
     EnrolmentStatus,
-    JpRecord,
-    JpSource,
     Lesson,
     LessonProgress,
     Module,
@@ -25,8 +23,9 @@ from lms.courses.models import (
 from lms.courses.queries.requirements import requirements_progress
 from lms.courses.services.enrolments import change_enrolment_status
 from lms.extensions import db
+from lms.jp.models import JpSource
+from lms.jp.services import credit_jp
 from lms.models_base import utcnow
-from lms.timezones import local_year
 
 
 def required_lessons_progress(user_id: int, course: Course) -> tuple[int, int]:
@@ -51,33 +50,6 @@ def is_course_complete(user: User, course: Course) -> bool:
         return False
     extra_done, extra_total = requirements_progress(user.id, course)
     return extra_done >= extra_total and total + extra_total > 0
-
-
-def credit_jp(
-    user: User, source: JpSource, source_id: int, title: str, jp: int, at: datetime | None = None
-) -> bool:
-    """Write one line of the JP ledger, once. Returns False when it was already there.
-
-    The unique constraint (user, source, source_id) decides under concurrency; the insert runs in
-    a savepoint so a lost race leaves the caller's transaction usable.
-    """
-    at = at or utcnow()
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                JpRecord(
-                    user_id=user.id,
-                    source=source,
-                    source_id=source_id,
-                    title=title[:255],
-                    jp=jp,
-                    year=local_year(at, user.timezone),
-                    earned_at=at,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def check_completion(user: User, course: Course, at: datetime | None = None) -> bool:

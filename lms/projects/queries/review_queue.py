@@ -14,7 +14,7 @@ from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, n
 from lms.accounts.models import User
 from lms.courses.models import Angkatan
 from lms.extensions import db
-from lms.pagination import PagerNavigation
+from lms.pagination import ItemsPage
 from lms.projects import permissions
 from lms.projects.models import StageSubmission, SubmissionState
 
@@ -101,24 +101,6 @@ class QueueItem:
     angkatan_name: str
 
 
-@dataclass
-class QueuePage(PagerNavigation):
-    """One page of the queue; the attributes the ``pager`` macro reads, like Flask-SQLAlchemy's
-    Pagination."""
-
-    items: list[QueueItem]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page) if self.total else 0
-
-    def __iter__(self):
-        return iter(self.items)
-
-
 def queue_page(
     reviewer: User,
     angkatan_id=None,
@@ -127,7 +109,7 @@ def queue_page(
     page=1,
     per_page=25,
     summary: QueueSummary | None = None,
-) -> QueuePage:
+) -> ItemsPage:
     """One page of the reviewer's queue, oldest first, as plain rows with what the page shows
     (one query; the total comes from ``summary``, counted once for the whole page)."""
     summary = summary if summary is not None else queue_summary(reviewer)
@@ -135,7 +117,7 @@ def queue_page(
     per_page = per_page if per_page > 0 else 25
     total = summary.count(angkatan_id or None, stage_name or None, state or None)
     if (page - 1) * per_page >= total:
-        return QueuePage([], page, per_page, total)
+        return ItemsPage([], page, per_page, total)
     stmt = _queue_page_statement(
         permissions.is_admin(reviewer), bool(angkatan_id), bool(stage_name), bool(state)
     )
@@ -147,7 +129,7 @@ def queue_page(
         "offset": (page - 1) * per_page,
     }
     rows = db.session.execute(stmt, params).all()
-    return QueuePage([QueueItem(*row) for row in rows], page, per_page, total)
+    return ItemsPage([QueueItem(*row) for row in rows], page, per_page, total)
 
 
 @functools.cache
@@ -194,7 +176,7 @@ def queue_overview(
     state=None,
     page=1,
     per_page=25,
-) -> tuple[QueueSummary, QueuePage]:
+) -> tuple[QueueSummary, ItemsPage]:
     """:func:`queue_summary` and :func:`queue_page` in one statement: the queue (a UNION of
     the reviewer's relations) is written once as a common table expression that both the
     grouped counts and the page's rows read, so that PostgreSQL plans and runs it once (planning
@@ -229,7 +211,7 @@ def queue_overview(
             items.append(QueueItem(*row[:6], row[6], row[8]))
     summary = QueueSummary(tuple(groups))
     total = summary.count(angkatan_id or None, stage_name or None, state or None)
-    return summary, QueuePage(items, page, per_page, total)
+    return summary, ItemsPage(items, page, per_page, total)
 
 
 @functools.cache

@@ -34,7 +34,6 @@ from lms.projects.queries.overview import (
 from lms.projects.queries.review_queue import (
     QueueGroup,
     QueueItem,
-    QueuePage,
     QueueSummary,
     next_in_queue,
     queue_count,
@@ -158,7 +157,6 @@ __all__ = [
     "QueueSummary",
     "queue_summary",
     "QueueItem",
-    "QueuePage",
     "queue_page",
     "queue_overview",
     "queue_count",

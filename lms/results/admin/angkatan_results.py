@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from lms.courses.models import Angkatan, Enrolment
 from lms.extensions import db
+from lms.pagination import RowsPage
 from lms.results import services
 from lms.results.admin import bp
 from lms.results.admin._common import RESULTS_PER_PAGE, require_confirmation
 from lms.results.forms import ManualScoresForm, OutcomeForm
-from lms.results.paging import RowsPage
 from lms.results.services import audit
 from lms.results.views._shared import csv_download, form_status, int_or_none, page_arg
 from lms.web import ConfirmForm, admin_required, run_service, send_bytes

@@ -1,6 +1,5 @@
 """Results models, one module per concept; import them from here (``lms.results.models``)."""
 
-from lms.jp.models import ExternalStatus, ExternalTraining, JpTarget  # moved to lms.jp; old path kept
 from lms.results.models.assessment import (
     AssessmentScheme,
     AuditEntry,
@@ -31,9 +30,6 @@ __all__ = [
     "CertificateSettings",
     "CertificateStatus",
     "DashboardSnapshot",
-    "ExternalStatus",
-    "ExternalTraining",
-    "JpTarget",
     "ManualScore",
     "Outcome",
     "ParticipantResult",

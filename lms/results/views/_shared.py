@@ -23,8 +23,8 @@ from flask_babel import get_locale
 from lms import csvio
 from lms.extensions import db
 from lms.memo import FragmentCache
+from lms.pagination import RowsPage
 from lms.results import services
-from lms.results.paging import RowsPage
 from lms.results.services import dashboards
 from lms.web import ConfirmForm, send_bytes
 
