@@ -11,13 +11,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from lms.audit import AuditEntry
 from lms.extensions import db
 from lms.jp.models import JpRecord, JpSource
 from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import (
     AssessmentScheme,
-    AuditEntry,
     Certificate,
     CertificateStatus,
     ExternalStatus,

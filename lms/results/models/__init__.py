@@ -3,7 +3,6 @@
 from lms.jp.models import ExternalStatus, ExternalTraining, JpTarget  # moved to lms.jp; old path kept
 from lms.results.models.assessment import (
     AssessmentScheme,
-    AuditEntry,
     ManualScore,
     Outcome,
     ParticipantResult,
@@ -24,7 +23,6 @@ from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipat
 
 __all__ = [
     "AssessmentScheme",
-    "AuditEntry",
     "Certificate",
     "CertificateKind",
     "CertificateSequence",
