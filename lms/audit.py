@@ -94,10 +94,10 @@ def entries_for_angkatan(
     angkatan_id: int, limit: int = 50, features: Iterable[str] | None = None
 ) -> list[AuditEntry]:
     """The latest audit entries of an angkatan, newest first, with their actors (two queries)."""
-    stmt = newest_first(select(AuditEntry).where(AuditEntry.angkatan_id == angkatan_id)).limit(limit)
+    stmt = select(AuditEntry).where(AuditEntry.angkatan_id == angkatan_id)
     if features is not None:
         stmt = stmt.where(AuditEntry.feature.in_(list(features)))
-    entries = list(db.session.scalars(stmt))
+    entries = list(db.session.scalars(newest_first(stmt).limit(limit)))
     _load_actors(entries)
     return entries
 
