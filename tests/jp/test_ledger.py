@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from lms.audit import AuditEntry
 from lms.config import ROOT
 from lms.extensions import db
 from lms.jp import services
 from lms.jp.models import JpRecord, JpSource
 from lms.jp.services import journal
-from lms.results.models import AuditEntry
 from tests.factories import make_user
 
 WIB, WIT = "Asia/Jakarta", "Asia/Jayapura"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms import storage
+from lms.audit import AuditEntry
 from lms.errors import DomainError, ImportRejected, PermissionDenied, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.models_base import utcnow
@@ -19,7 +20,6 @@ from lms.notifications.models import Notification, OutboxEmail
 from lms.projects import permissions, services
 from lms.projects.models import (
     TRANSITIONS,
-    AuditEntry,
     Decision,
     Milestone,
     Review,

@@ -8,12 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from lms.audit import AuditEntry
 from lms.courses.models import EnrolmentStatus
 from lms.errors import DomainError, StaleEdit, WorkflowError
 from lms.extensions import db
 from lms.jp.models import JpRecord, JpSource
 from lms.results import services
-from lms.results.models import AuditEntry, Outcome, ParticipantResult
+from lms.results.models import Outcome, ParticipantResult
 from tests.factories import (
     admin_user,
     enrol_in_results,

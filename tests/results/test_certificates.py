@@ -13,11 +13,12 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from lms import storage
+from lms.audit import AuditEntry
 from lms.courses.models import Course
 from lms.errors import WorkflowError
 from lms.extensions import db
 from lms.results import services
-from lms.results.models import AuditEntry, Certificate, CertificateKind, CertificateStatus, Outcome
+from lms.results.models import Certificate, CertificateKind, CertificateStatus, Outcome
 from tests.factories import (
     admin_user,
     enrol_in_results,

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from lms.audit import AuditEntry
 from lms.extensions import db
 from lms.jp import services as jp_services
 from lms.jp.models import ExternalStatus, ExternalTraining, JpRecord, JpSource
@@ -18,7 +19,6 @@ from lms.models_base import utcnow
 from lms.results import services
 from lms.results.models import (
     AssessmentScheme,
-    AuditEntry,
     Certificate,
     CertificateStatus,
     ManualScore,

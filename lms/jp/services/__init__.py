@@ -10,8 +10,8 @@ Interfaces other features use:
 - "JP Saya": ``ledger(user, year)`` and ``ledger_export(user)``
 - external training: ``submit_external_training``, ``update_external_training``,
   ``delete_external_training``, ``verify_external_training``, ``reject_external_training``
-- ``set_audit_recorder(fn)``: where the decisions above are logged (the feature that keeps the
-  audit log registers it)
+- ``set_audit_recorder(fn)``: where the decisions above are logged (``lms.audit`` unless told
+  otherwise)
 """
 
 from lms.jp.models import ExternalStatus, JpSource

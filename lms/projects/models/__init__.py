@@ -9,7 +9,6 @@ from lms.projects.models.config import (
 from lms.projects.models.project import (
     TRANSITIONS,
     WAITING_STATES,
-    AuditEntry,
     Consultation,
     ConsultWith,
     Decision,
@@ -44,7 +43,6 @@ __all__ = [
     "AttitudeCriterion",
     "AttitudeObservation",
     "AttitudeScore",
-    "AuditEntry",
     "ConsultWith",
     "Consultation",
     "Decision",

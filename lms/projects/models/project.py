@@ -1,5 +1,6 @@
 """A participant's project and its work: stage submissions (one state machine), their versions,
-files, reviews and scores, milestones with evidence, the consultation log, and the audit log."""
+files, reviews and scores, milestones with evidence, and the consultation log (the audit log is
+``lms.audit``)."""
 
 from __future__ import annotations
 
@@ -336,24 +337,3 @@ class Consultation(CreatedAt, Repr, db.Model):
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     __repr_format__ = "{0.id} {0.met_on}"
-
-
-class AuditEntry(db.Model):
-    """Who changed what, when, from which value to which (decisions, scores, outcomes)."""
-
-    __tablename__ = "project_audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[int] = mapped_column(Integer)
-    old_value: Mapped[str] = mapped_column(Text, default="")
-    new_value: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    actor: Mapped[User | None] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<AuditEntry {self.id} {self.action}>"

@@ -2,7 +2,6 @@
 
 from lms.results.models.assessment import (
     AssessmentScheme,
-    AuditEntry,
     ManualScore,
     Outcome,
     ParticipantResult,
@@ -23,7 +22,6 @@ from lms.results.models.survey import SurveyAnswer, SurveyItem, SurveyParticipat
 
 __all__ = [
     "AssessmentScheme",
-    "AuditEntry",
     "Certificate",
     "CertificateKind",
     "CertificateSequence",

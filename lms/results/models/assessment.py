@@ -1,5 +1,5 @@
 """Assessment schemes (components, weights, predicate bands) per program with an effective date,
-the stored final result of each participant, manual component scores, and the audit log."""
+the stored final result of each participant, and manual component scores (the audit log is ``lms.audit``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import User
 from lms.courses.models import Enrolment, Program
 from lms.extensions import db
 from lms.models_base import Repr, Timestamps, UTCDateTime, Versioned, str_enum, utcnow
@@ -165,27 +164,3 @@ class ManualScore(Repr, db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     __repr_format__ = "enrolment={0.enrolment_id} {0.component_key}={0.score}"
-
-
-class AuditEntry(db.Model):
-    """Who changed what in results, certificates and the JP ledger, when, and why."""
-
-    __tablename__ = "results_audit_entries"
-    __table_args__ = (Index("ix_results_audit_entries_subject", "subject_type", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    subject_type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[int | None] = mapped_column(Integer)
-    angkatan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("angkatan.id", ondelete="SET NULL"), index=True
-    )
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
-    reason: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User | None] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<AuditEntry {self.id} {self.action} {self.subject_type}:{self.subject_id}>"
