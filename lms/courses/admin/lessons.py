@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
 from lms.courses.admin.helpers import (
-    _is_fetch,
+    _confirmed_delete,
     _lesson_data,
+    _moved,
     _preview,
     _run_on_form,
     _status,
     _version,
     _with_cap,
 )
-from lms.courses.forms import AttachmentForm, LessonForm, MoveForm
+from lms.courses.forms import AttachmentForm, LessonForm
 from lms.courses.models import Lesson, LessonAttachment, Module
 from lms.extensions import db
-from lms.web import ConfirmForm, admin_required, run_service, upload_of
+from lms.web import admin_required, run_service, upload_of
 
 
 @bp.route("/modul/<int:module_id>/pelajaran/baru", methods=["GET", "POST"])
@@ -99,17 +100,11 @@ def lesson_edit(lesson_id: int):
 def lesson_move(lesson_id: int):
     """Move a lesson up or down inside its module."""
     lesson = db.get_or_404(Lesson, lesson_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.move_lesson(lesson, -1 if form.direction.data == "up" else +1)
-    db.session.commit()
-    if _is_fetch():
-        return "", 204
-    return redirect(
+    return _moved(
+        lambda step: services.move_lesson(lesson, step),
         url_for(
             "course_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
-        )
+        ),
     )
 
 
@@ -119,16 +114,10 @@ def lesson_delete(lesson_id: int):
     """Delete a lesson, after a confirmation page."""
     lesson = db.get_or_404(Lesson, lesson_id)
     course_id = lesson.module.course_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        old = services.delete_lesson(lesson)
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Pelajaran dihapus."), "success")
-        return redirect(url_for("course_admin.course_edit", course_id=course_id))
-    return render_template(
-        "course_admin/confirm.html",
-        form=form,
+    return _confirmed_delete(
+        lambda: services.delete_lesson(lesson),
+        success=_("Pelajaran dihapus."),
+        next_url=url_for("course_admin.course_edit", course_id=course_id),
         title=_("Hapus pelajaran"),
         question=_("Hapus pelajaran %(title)s dan kemajuan peserta padanya?", title=lesson.title),
         back=url_for("course_admin.lesson_edit", lesson_id=lesson.id),
@@ -156,16 +145,10 @@ def attachment_delete(attachment_id: int):
     """Remove an attachment, after a confirmation page."""
     item = db.get_or_404(LessonAttachment, attachment_id)
     lesson_id = item.lesson_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        old = services.delete_attachment(item)
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Lampiran dihapus."), "success")
-        return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
-    return render_template(
-        "course_admin/confirm.html",
-        form=form,
+    return _confirmed_delete(
+        lambda: services.delete_attachment(item),
+        success=_("Lampiran dihapus."),
+        next_url=url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"),
         title=_("Hapus lampiran"),
         question=_("Hapus lampiran %(name)s?", name=item.name),
         back=url_for("course_admin.lesson_edit", lesson_id=lesson_id),
