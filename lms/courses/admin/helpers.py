@@ -98,6 +98,21 @@ def _preview(form, field):
     return html
 
 
+def _preview_or_run(
+    action: Callable[[], T], form, markdown_field, file_field, success: str
+) -> tuple[str | None, Outcome[T] | None]:
+    """The Markdown editor's two buttons: "Pratinjau" answers ``(html, None)`` (the rendered
+    Markdown, its error on the field), saving answers ``(None, outcome)`` of :func:`_run_on_form`."""
+    if form.preview.data:
+        return _preview(form, markdown_field), None
+    return None, _run_on_form(action, form, markdown_field, file_field, success=success)
+
+
+def _editor_status(form, preview: str | None) -> int:
+    """200 for a clean preview, else :func:`_status`."""
+    return 200 if preview is not None and not form.errors else _status(form)
+
+
 def _course_of(course_id: int) -> Course:
     course = services.course_for_authoring(course_id)
     if course is None:

@@ -9,11 +9,10 @@ from lms.courses import services
 from lms.courses.admin import bp
 from lms.courses.admin.helpers import (
     _confirmed_delete,
+    _editor_status,
     _lesson_data,
     _moved,
-    _preview,
-    _run_on_form,
-    _status,
+    _preview_or_run,
     _version,
     _with_cap,
 )
@@ -32,19 +31,16 @@ def lesson_new(module_id: int):
     _with_cap(form.body_md)
     preview = None
     if form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.body_md)
-        else:
-            done = _run_on_form(
-                lambda: services.add_lesson(module, _lesson_data(form), file=upload_of(form.file)),
-                form,
-                form.body_md,
-                form.file,
-                success=_("Pelajaran ditambahkan."),
-            )
-            if done:
-                return redirect(url_for("course_admin.lesson_edit", lesson_id=done.value.id))
-    status = 200 if preview is not None and not form.errors else _status(form)
+        preview, done = _preview_or_run(
+            lambda: services.add_lesson(module, _lesson_data(form), file=upload_of(form.file)),
+            form,
+            form.body_md,
+            form.file,
+            success=_("Pelajaran ditambahkan."),
+        )
+        if done:
+            return redirect(url_for("course_admin.lesson_edit", lesson_id=done.value.id))
+    status = _editor_status(form, preview)
     return (
         render_template(
             "course_admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
@@ -65,23 +61,21 @@ def lesson_edit(lesson_id: int):
         form.kind.data = lesson.kind.value
         form.version.data = str(lesson.version)
     elif form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.body_md)
-        else:
-            done = _run_on_form(
-                lambda: services.update_lesson(
-                    lesson, _lesson_data(form), _version(form), file=upload_of(form.file)
-                ),
-                form,
-                form.body_md,
-                form.file,
-                success=_("Pelajaran disimpan."),
-            )
-            if done:
-                services.discard_files(done.value)
-                return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+        preview, done = _preview_or_run(
+            lambda: services.update_lesson(
+                lesson, _lesson_data(form), _version(form), file=upload_of(form.file)
+            ),
+            form,
+            form.body_md,
+            form.file,
+            success=_("Pelajaran disimpan."),
+        )
+        if done:
+            services.discard_files(done.value)
+            return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+        if done is not None:  # refused: the session was rolled back
             lesson = db.get_or_404(Lesson, lesson_id)
-    status = 200 if preview is not None and not form.errors else _status(form)
+    status = _editor_status(form, preview)
     return (
         render_template(
             "course_admin/lesson_form.html",
