@@ -16,22 +16,22 @@ from sqlalchemy import text
 from lms import cli, database, errors, i18n, layout, security
 from lms.accounts import nip as nip_rules
 from lms.accounts import services as account_services
-from lms.accounts.admin_views import bp as users_bp
+from lms.accounts.admin_views import bp as accounts_admin_bp
 from lms.accounts.views import bp as accounts_bp
 from lms.config import ROOT, build_config
-from lms.courses.admin import bp as course_admin_bp
+from lms.courses.admin import bp as courses_admin_bp
 from lms.courses.views import bp as courses_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.markdown import markdown_filter
 from lms.notifications import services as notification_services
 from lms.notifications.views import bp as notifications_bp
 from lms.projects import results_sources as project_results_sources
-from lms.projects.admin_views import bp as project_admin_bp
+from lms.projects.admin_views import bp as projects_admin_bp
 from lms.projects.review_views import bp as reviews_bp
 from lms.projects.views import bp as projects_bp
 from lms.quizzes import results_sources as quiz_results_sources
 from lms.quizzes import services as quiz_services
-from lms.quizzes.admin_views import bp as quiz_admin_bp
+from lms.quizzes.admin_views import bp as quizzes_admin_bp
 from lms.quizzes.views import bp as quizzes_bp
 from lms.results.admin import bp as results_admin_bp
 from lms.results.views import bp as results_bp
@@ -134,11 +134,11 @@ def _select_timezone() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(users_bp)
+    app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
-    app.register_blueprint(course_admin_bp)
+    app.register_blueprint(courses_admin_bp)
     app.register_blueprint(quizzes_bp)
-    app.register_blueprint(quiz_admin_bp)
+    app.register_blueprint(quizzes_admin_bp)
     quiz_services.register_with_courses()
     quiz_results_sources.register_with_results()
     project_results_sources.register_with_results()
@@ -146,7 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp)
     app.register_blueprint(results_admin_bp)
     app.register_blueprint(projects_bp)
-    app.register_blueprint(project_admin_bp)
+    app.register_blueprint(projects_admin_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(notifications_bp)
 

@@ -1,4 +1,4 @@
-"""Blueprint "users": user management for admins (list, create, edit, roles, import)."""
+"""Blueprint "accounts_admin": user management for admins (list, create, edit, roles, import)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from lms.errors import StaleEdit
 from lms.extensions import db
 from lms.web import ConfirmForm, admin_required, run_service, uploaded_text
 
-bp = Blueprint("users", __name__, url_prefix="/admin/pengguna")
+bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/pengguna")
 
 
 def _data_from(form: UserForm) -> services.UserData:
@@ -41,7 +41,7 @@ def index():
     if form.active_only.data:
         stmt = stmt.where(User.active.is_(True))
     page = db.paginate(stmt, per_page=25, error_out=False)
-    return render_template("users/index.html", form=form, page=page)
+    return render_template("accounts/admin/index.html", form=form, page=page)
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -61,8 +61,8 @@ def create():
                 ),
                 "success",
             )
-            return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/form.html", form=form, user=None), (
+            return redirect(url_for("accounts_admin.edit", user_id=user.id))
+    return render_template("accounts/admin/form.html", form=form, user=None), (
         400 if request.method == "POST" else 200
     )
 
@@ -95,11 +95,13 @@ def edit(user_id: int):
             success=_("Perubahan disimpan."),
         )
         if saved:
-            return redirect(url_for("users.edit", user_id=user.id))
+            return redirect(url_for("accounts_admin.edit", user_id=user.id))
         if isinstance(saved.error, StaleEdit):
-            return render_template("users/form.html", form=form, user=user, confirm=ConfirmForm()), 409
+            return render_template(
+                "accounts/admin/form.html", form=form, user=user, confirm=ConfirmForm()
+            ), 409
     status = 400 if request.method == "POST" else 200
-    return render_template("users/form.html", form=form, user=user, confirm=ConfirmForm()), status
+    return render_template("accounts/admin/form.html", form=form, user=user, confirm=ConfirmForm()), status
 
 
 @bp.route("/<int:user_id>/status", methods=["GET", "POST"])
@@ -111,9 +113,9 @@ def toggle_active(user_id: int):
     if form.validate_on_submit():
         if run_service(lambda: services.set_active(user, not user.active, by=current_user)):
             flash(_("Akun diaktifkan.") if user.active else _("Akun dinonaktifkan."), "success")
-        return redirect(url_for("users.edit", user_id=user.id))
+        return redirect(url_for("accounts_admin.edit", user_id=user.id))
     return render_template(
-        "users/confirm.html",
+        "accounts/admin/confirm.html",
         form=form,
         user=user,
         action=_("Aktifkan akun") if not user.active else _("Nonaktifkan akun"),
@@ -137,8 +139,10 @@ def reset_password(user_id: int):
             ),
             "success",
         )
-        return redirect(url_for("users.edit", user_id=user.id))
-    return render_template("users/confirm.html", form=form, user=user, action=_("Atur ulang kata sandi"))
+        return redirect(url_for("accounts_admin.edit", user_id=user.id))
+    return render_template(
+        "accounts/admin/confirm.html", form=form, user=user, action=_("Atur ulang kata sandi")
+    )
 
 
 @bp.route("/impor", methods=["GET", "POST"])
@@ -158,4 +162,4 @@ def import_csv():
         else:
             errors = imported.line_errors
     status = 400 if errors else 200
-    return render_template("users/import.html", form=form, errors=errors, created=created), status
+    return render_template("accounts/admin/import.html", form=form, errors=errors, created=created), status

@@ -1,4 +1,4 @@
-"""Blueprint "project_admin": what the training institution manages about projects: the stage
+"""Blueprint "projects_admin": what the training institution manages about projects: the stage
 template and rubrics of each program (data, not code), attitude criteria, due dates per angkatan,
 seminar sessions, the overview matrix with CSV export, and the audit log. Admins only (404 for
 everyone else)."""
@@ -19,7 +19,7 @@ from lms.projects.models import SeminarSession, StageTemplate
 from lms.projects.queries import seminars as seminar_queries
 from lms.web import ConfirmForm, admin_required, run_service, send_bytes
 
-bp = Blueprint("project_admin", __name__, url_prefix="/proyek/admin")
+bp = Blueprint("projects_admin", __name__, url_prefix="/admin/proyek")
 
 
 def _program_or_404(program_id: int) -> Program:
@@ -72,7 +72,7 @@ def install_defaults(program_id: int):
     services.install_default_stages(prog)
     db.session.commit()
     flash(_("Templat tahap bawaan dipasang."), "success")
-    return redirect(url_for("project_admin.program", program_id=prog.id))
+    return redirect(url_for("projects_admin.program", program_id=prog.id))
 
 
 def _stage_data(form: StageForm) -> services.StageData:
@@ -101,7 +101,7 @@ def new_stage(program_id: int):
         field=form.code,
         success=_("Tahap ditambahkan."),
     ):
-        return redirect(url_for("project_admin.program", program_id=prog.id))
+        return redirect(url_for("projects_admin.program", program_id=prog.id))
     status = 400 if request.method == "POST" else 200
     return render_template("projects/admin/stage_form.html", form=form, program=prog, stage=None), status
 
@@ -121,7 +121,7 @@ def edit_stage(stage_id: int):
         field=form.code,
         success=_("Tahap disimpan."),
     ):
-        return redirect(url_for("project_admin.program", program_id=stage.program_id))
+        return redirect(url_for("projects_admin.program", program_id=stage.program_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/admin/stage_form.html", form=form, program=stage.program, stage=stage
@@ -154,7 +154,7 @@ def rubric(stage_id: int):
     stage = db.get_or_404(StageTemplate, stage_id)
     form = CriteriaForm()
     title = _("Rubrik %(stage)s", stage=stage.name)
-    back = url_for("project_admin.program", program_id=stage.program_id)
+    back = url_for("projects_admin.program", program_id=stage.program_id)
     if request.method == "GET":
         form.text.data = services.criteria_text(stage.criteria)
         return _criteria_page(form, title, back)
@@ -176,7 +176,7 @@ def attitude_criteria(program_id: int):
     prog = _program_or_404(program_id)
     form = CriteriaForm()
     title = _("Kriteria sikap dan etika kerja %(program)s", program=prog.name)
-    back = url_for("project_admin.program", program_id=prog.id)
+    back = url_for("projects_admin.program", program_id=prog.id)
     if request.method == "GET":
         form.text.data = services.criteria_text(services.attitude_criteria(prog))
         return _criteria_page(form, title, back)
@@ -236,7 +236,7 @@ def schedule(angkatan_id: int):
         )
         db.session.commit()
         flash(_("Jadwal tahap disimpan."), "success")
-        return redirect(url_for("project_admin.overview", angkatan_id=angkatan.id))
+        return redirect(url_for("projects_admin.overview", angkatan_id=angkatan.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "projects/admin/schedule.html",
@@ -271,7 +271,7 @@ def seminars(angkatan_id: int):
             success=_("Sesi seminar dijadwalkan. Tetapkan penguji dan peserta."),
         )
         if created:
-            return redirect(url_for("project_admin.session", session_id=created.value.id))
+            return redirect(url_for("projects_admin.session", session_id=created.value.id))
     sessions = seminar_queries.angkatan_sessions(angkatan)
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -297,7 +297,7 @@ def session(session_id: int):
         field=form.participants,
         success=_("Susunan sesi disimpan."),
     ):
-        return redirect(url_for("project_admin.session", session_id=sess.id))
+        return redirect(url_for("projects_admin.session", session_id=sess.id))
     status = 400 if request.method == "POST" else 200
     return render_template("projects/admin/session.html", sess=sess, form=form), status
 

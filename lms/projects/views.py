@@ -90,6 +90,17 @@ def _data_from(form: ProjectForm) -> services.ProjectData:
     )
 
 
+@bp.route("/admin/", defaults={"rest": ""}, methods=["GET", "POST"])
+@bp.route("/admin/<path:rest>", methods=["GET", "POST"])
+def moved_admin(rest: str):
+    """The project admin area moved from /proyek/admin/ to /admin/proyek/ (every admin area lives
+    under /admin/): old links and bookmarks are sent on, a form's POST included (308)."""
+    target = url_for("projects_admin.index") + rest
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, 308)
+
+
 @bp.get("/")
 @login_required
 def index():

@@ -1,4 +1,4 @@
-"""Blueprint "quiz_admin": question banks (import, export, edit), quiz settings and questions,
+"""Blueprint "quizzes_admin": question banks (import, export, edit), quiz settings and questions,
 and the reports (attempts, pre/post gain, item analysis with CSV). Admins only; 404 for others."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from lms.quizzes.question_types import QUESTION_TYPES
 from lms.quizzes.views import paginate_rows
 from lms.web import ConfirmForm, Outcome, admin_required, run_service, send_bytes
 
-bp = Blueprint("quiz_admin", __name__, url_prefix="/admin")
+bp = Blueprint("quizzes_admin", __name__, url_prefix="/admin")
 
 GIFT_EXAMPLE = """::Contoh:: Asas pelayanan publik menurut UU 25/2009 antara lain {
 \t=kepastian hukum#Benar, itu salah satu asas.
@@ -132,7 +132,7 @@ def import_questions(course_id: int):
                 summary = imported.value
                 parts = ", ".join(f"{QUESTION_TYPES[k].label} {n}" for k, n in summary.counts.items())
                 flash(_("%(n)s soal diimpor: %(parts)s.", n=summary.total, parts=parts), "success")
-                return redirect(url_for("quiz_admin.bank", course_id=course.id))
+                return redirect(url_for("quizzes_admin.bank", course_id=course.id))
     status = 400 if request.method == "POST" else 200
     return render_template("quizzes/admin/import.html", course=course, form=form, errors=errors), status
 
@@ -168,7 +168,7 @@ def _save_question(course: Course, form: QuestionForm, question: Question | None
         errors = saved.line_errors
         if saved:
             flash(_("Soal disimpan."), "success")
-            return redirect(url_for("quiz_admin.bank", course_id=course.id))
+            return redirect(url_for("quizzes_admin.bank", course_id=course.id))
     return (
         render_template(
             "quizzes/admin/question_form.html",
@@ -224,13 +224,13 @@ def delete_question(course_id: int, question_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         run_service(lambda: services.delete_question(question), success=_("Soal dihapus."))
-        return redirect(url_for("quiz_admin.bank", course_id=course.id))
+        return redirect(url_for("quizzes_admin.bank", course_id=course.id))
     return render_template(
         "quizzes/admin/confirm.html",
         title=_("Hapus soal"),
         message=_("Hapus soal \u201c%(t)s\u201d dari bank soal?", t=question.title),
         form=form,
-        cancel=url_for("quiz_admin.bank", course_id=course.id),
+        cancel=url_for("quizzes_admin.bank", course_id=course.id),
     )
 
 
@@ -296,7 +296,7 @@ def new_quiz(course_id: int):
             success=_("Kuis dibuat. Tambahkan soalnya."),
         )
         if created:
-            return redirect(url_for("quiz_admin.quiz_detail", quiz_id=created.value.id))
+            return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=created.value.id))
     status = 400 if request.method == "POST" else 200
     return render_template("quizzes/admin/quiz_form.html", course=course, form=form, quiz=None), status
 
@@ -347,7 +347,7 @@ def edit_quiz(quiz_id: int):
             form=form,
             success=_("Pengaturan kuis disimpan."),
         ):
-            return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+            return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz.id))
     status = 400 if request.method == "POST" else 200
     return render_template("quizzes/admin/quiz_form.html", course=course, form=form, quiz=quiz), status
 
@@ -361,14 +361,14 @@ def delete_quiz(quiz_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         if not run_service(lambda: services.delete_quiz(quiz), success=_("Kuis dihapus.")):
-            return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz_id))
-        return redirect(url_for("quiz_admin.course_quizzes", course_id=course_id))
+            return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz_id))
+        return redirect(url_for("quizzes_admin.course_quizzes", course_id=course_id))
     return render_template(
         "quizzes/admin/confirm.html",
         title=_("Hapus kuis"),
         message=_("Hapus kuis \u201c%(t)s\u201d?", t=quiz.title),
         form=form,
-        cancel=url_for("quiz_admin.quiz_detail", quiz_id=quiz_id),
+        cancel=url_for("quizzes_admin.quiz_detail", quiz_id=quiz_id),
     )
 
 
@@ -390,7 +390,7 @@ def quiz_questions(quiz_id: int):
                 added = run_service(lambda: services.add_questions(quiz, ids, mark))
                 if added:
                     flash(_("%(n)s soal ditambahkan.", n=added.value), "success")
-                    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+                    return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz.id))
             elif "acak-submit" in request.form and random_form.validate_on_submit():
                 mark = float(random_form.mark.data) if random_form.mark.data else None
                 category_id = int(random_form.category_id.data)
@@ -398,7 +398,7 @@ def quiz_questions(quiz_id: int):
                     lambda: services.add_random_slot(quiz, category_id, random_form.count.data, mark),
                     success=_("Soal acak ditambahkan."),
                 ):
-                    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz.id))
+                    return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz.id))
         except ValueError:
             db.session.rollback()
             flash(_("Data tidak sah."), "error")
@@ -433,7 +433,7 @@ def remove_slot(quiz_id: int, slot_id: int):
     services.remove_slot(slot)
     db.session.commit()
     flash(_("Soal dikeluarkan dari kuis."), "success")
-    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz_id))
+    return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz_id))
 
 
 @bp.post("/kuis/<int:quiz_id>/slot/<int:slot_id>/pindah/<direction>")
@@ -444,7 +444,7 @@ def move_slot(quiz_id: int, slot_id: int, direction: str):
     ConfirmForm().validate_on_submit() or abort(400)
     services.move_slot(slot, -1 if direction == "naik" else 1)
     db.session.commit()
-    return redirect(url_for("quiz_admin.quiz_detail", quiz_id=quiz_id))
+    return redirect(url_for("quizzes_admin.quiz_detail", quiz_id=quiz_id))
 
 
 # ------------------------------------------------------------------ reports

@@ -377,13 +377,13 @@ def test_admin_overview_matrix_and_csv(app, client, login_as):
     world = project_world()
     submit_stage_as_owner(world)
     login_as(world.admin)
-    text = client.get(f"/proyek/admin/angkatan/{world.angkatan.id}").get_data(as_text=True)
+    text = client.get(f"/admin/proyek/angkatan/{world.angkatan.id}").get_data(as_text=True)
     assert world.participant.full_name in text and "diajukan" in text
     assert world.mentor.full_name in text  # owes a decision
-    csv = client.get(f"/proyek/admin/angkatan/{world.angkatan.id}/csv")
+    csv = client.get(f"/admin/proyek/angkatan/{world.angkatan.id}/csv")
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
     assert world.participant.full_name in csv.get_data(as_text=True)
-    audit = client.get("/proyek/admin/audit").get_data(as_text=True)
+    audit = client.get("/admin/proyek/audit").get_data(as_text=True)
     assert "submitted" in audit
 
 
@@ -391,7 +391,7 @@ def test_admin_rubric_errors_name_lines_and_keep_text(app, client, login_as):
     world = project_world()
     login_as(world.admin)
     resp = client.post(
-        f"/proyek/admin/tahap/{world.stages[3].id}/rubrik", data={"text": "Baik | x\nOke | 10"}
+        f"/admin/proyek/tahap/{world.stages[3].id}/rubrik", data={"text": "Baik | x\nOke | 10"}
     )
     text = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "baris 1" in text and "Baik | x" in text
@@ -434,3 +434,16 @@ def test_mentor_project_list_is_bounded(app, client, login_as, count_queries):
         text = client.get("/proyek/").get_data(as_text=True)
     assert few.count == many.count
     assert "Halaman 1 dari 2" in text
+
+
+def test_old_project_admin_urls_redirect_to_admin_proyek(client):
+    """The admin area moved from /proyek/admin/ to /admin/proyek/; old links keep working."""
+    response = client.get("/proyek/admin/")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/admin/proyek/")
+    response = client.get("/proyek/admin/angkatan/7/csv?x=1")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/admin/proyek/angkatan/7/csv?x=1")
+    response = client.post("/proyek/admin/tahap/3")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/admin/proyek/tahap/3")

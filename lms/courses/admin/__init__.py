@@ -1,4 +1,4 @@
-"""Blueprint "course_admin": authoring for admins (penyelenggara). Programs, courses, modules and
+"""Blueprint "courses_admin": authoring for admins (penyelenggara). Programs, courses, modules and
 lessons with a Markdown preview that needs no JavaScript, reordering by buttons, attachments,
 publishing, package import/export, angkatan and their participants (one by one or by CSV).
 
@@ -9,7 +9,7 @@ the helpers they share in ``helpers``.
 
 from flask import Blueprint
 
-bp = Blueprint("course_admin", __name__, url_prefix="/admin")
+bp = Blueprint("courses_admin", __name__, url_prefix="/admin")
 
 # The view modules register their routes on ``bp``, so they are imported once it exists.
 from lms.courses.admin import angkatan, courses, lessons, modules, programs  # noqa: E402, F401

@@ -56,7 +56,7 @@ def angkatan_list():
         services.admin_angkatan_query(form.q.data), per_page=current_app.config["PER_PAGE"], error_out=False
     )
     counts = services.participant_counts([a.id for a in page.items])
-    return render_template("course_admin/angkatan_list.html", form=form, page=page, counts=counts)
+    return render_template("courses/admin/angkatan_list.html", form=form, page=page, counts=counts)
 
 
 @bp.route("/angkatan/baru", methods=["GET", "POST"])
@@ -82,9 +82,9 @@ def angkatan_form(angkatan_id: int | None = None):
 
         done = _run_on_form(save, form, success=_("Angkatan disimpan."))
         if done:
-            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=done.value.id))
+            return redirect(url_for("courses_admin.angkatan_detail", angkatan_id=done.value.id))
         angkatan = db.session.get(Angkatan, angkatan_id) if angkatan_id else None
-    return render_template("course_admin/angkatan_form.html", form=form, angkatan=angkatan), _status(form)
+    return render_template("courses/admin/angkatan_form.html", form=form, angkatan=angkatan), _status(form)
 
 
 @bp.get("/angkatan/<int:angkatan_id>")
@@ -102,7 +102,7 @@ def angkatan_detail(angkatan_id: int):
     done = services.completed_user_ids([c.id for c in courses], [e.user_id for e in page.items])
     done_counts = Counter(user_id for user_id, _course_id in done)
     return render_template(
-        "course_admin/angkatan_detail.html",
+        "courses/admin/angkatan_detail.html",
         angkatan=angkatan,
         form=form,
         page=page,
@@ -154,8 +154,8 @@ def enrol(angkatan_id: int):
                 success=_("%(name)s didaftarkan.", name=user.full_name),
             )
         ):
-            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan_id))
-    return render_template("course_admin/enrol_form.html", form=form, angkatan=angkatan), _status(form)
+            return redirect(url_for("courses_admin.angkatan_detail", angkatan_id=angkatan_id))
+    return render_template("courses/admin/enrol_form.html", form=form, angkatan=angkatan), _status(form)
 
 
 @bp.route("/angkatan/<int:angkatan_id>/impor", methods=["GET", "POST"])
@@ -180,10 +180,12 @@ def enrol_csv(angkatan_id: int):
                 _("%(c)s peserta didaftarkan, %(u)s diperbarui.", c=result.created, u=result.updated),
                 "success",
             )
-            return redirect(url_for("course_admin.angkatan_detail", angkatan_id=angkatan_id))
+            return redirect(url_for("courses_admin.angkatan_detail", angkatan_id=angkatan_id))
         errors = done.line_errors
     status = 400 if request.method == "POST" else 200
-    return render_template("course_admin/enrol_csv.html", form=form, angkatan=angkatan, errors=errors), status
+    return render_template(
+        "courses/admin/enrol_csv.html", form=form, angkatan=angkatan, errors=errors
+    ), status
 
 
 @bp.route("/peserta/<int:enrolment_id>", methods=["GET", "POST"])
@@ -209,11 +211,11 @@ def enrolment_edit(enrolment_id: int):
             done = _run_on_form(save, form, file_field=form.surat_tugas, success=_("Data peserta disimpan."))
             if done:
                 services.discard_files(done.value)
-                return redirect(url_for("course_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
+                return redirect(url_for("courses_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
             enrolment = db.get_or_404(Enrolment, enrolment_id)
     return (
         render_template(
-            "course_admin/enrolment_form.html", form=form, enrolment=enrolment, confirm_form=ConfirmForm()
+            "courses/admin/enrolment_form.html", form=form, enrolment=enrolment, confirm_form=ConfirmForm()
         ),
         _status(form),
     )
@@ -233,7 +235,7 @@ def enrolment_status(enrolment_id: int):
             lambda: services.change_enrolment_status(enrolment, target),
             success=_("Status peserta diperbarui."),
         )
-        return redirect(url_for("course_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
+        return redirect(url_for("courses_admin.angkatan_detail", angkatan_id=enrolment.angkatan_id))
     question = (
         _(
             "Keluarkan %(name)s dari %(angkatan)s? Kemajuan belajarnya tetap tersimpan.",
@@ -248,9 +250,9 @@ def enrolment_status(enrolment_id: int):
         )
     )
     return render_template(
-        "course_admin/confirm.html",
+        "courses/admin/confirm.html",
         form=form,
         title=_("Ubah status peserta"),
         question=question,
-        back=url_for("course_admin.enrolment_edit", enrolment_id=enrolment_id),
+        back=url_for("courses_admin.enrolment_edit", enrolment_id=enrolment_id),
     )

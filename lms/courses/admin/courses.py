@@ -41,7 +41,7 @@ def courses():
     form = AdminCourseSearchForm(request.args)
     stmt = services.admin_courses_query(form.q.data, form.status.data or None)
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("course_admin/courses.html", form=form, page=page, labels=COURSE_STATUS_LABELS)
+    return render_template("courses/admin/courses.html", form=form, page=page, labels=COURSE_STATUS_LABELS)
 
 
 @bp.route("/kursus/baru", methods=["GET", "POST"])
@@ -61,9 +61,9 @@ def course_new():
             success=_("Kursus dibuat sebagai draf. Tambahkan modul dan pelajaran."),
         )
         if done:
-            return redirect(url_for("course_admin.course_edit", course_id=done.value.id))
+            return redirect(url_for("courses_admin.course_edit", course_id=done.value.id))
     status = _editor_status(form, preview)
-    return render_template("course_admin/course_form.html", form=form, course=None, preview=preview), status
+    return render_template("courses/admin/course_form.html", form=form, course=None, preview=preview), status
 
 
 @bp.route("/kursus/<int:course_id>", methods=["GET", "POST"])
@@ -89,13 +89,13 @@ def course_edit(course_id: int):
         )
         if done:
             services.discard_files(done.value)
-            return redirect(url_for("course_admin.course_edit", course_id=course.id))
+            return redirect(url_for("courses_admin.course_edit", course_id=course.id))
         if done is not None:  # refused: the session was rolled back
             course = _course_of(course_id)
     status = _editor_status(form, preview)
     return (
         render_template(
-            "course_admin/course_edit.html",
+            "courses/admin/course_edit.html",
             course=course,
             form=form,
             preview=preview,
@@ -124,7 +124,7 @@ def course_status(course_id: int):
             CourseStatus.ARCHIVED: _("Kursus diarsipkan."),
         }
         flash(messages[course.status], "success")
-    return redirect(url_for("course_admin.course_edit", course_id=course_id))
+    return redirect(url_for("courses_admin.course_edit", course_id=course_id))
 
 
 @bp.post("/kursus/<int:course_id>/sampul/hapus")
@@ -138,7 +138,7 @@ def cover_remove(course_id: int):
     db.session.commit()
     services.discard_files(old)
     flash(_("Gambar sampul dihapus."), "success")
-    return redirect(url_for("course_admin.course_edit", course_id=course_id))
+    return redirect(url_for("courses_admin.course_edit", course_id=course_id))
 
 
 @bp.route("/kursus/<int:course_id>/hapus", methods=["GET", "POST"])
@@ -150,15 +150,15 @@ def course_delete(course_id: int):
     if form.validate_on_submit():
         done = run_service(lambda: services.delete_course(course), success=_("Kursus dihapus."))
         if not done:
-            return redirect(url_for("course_admin.course_edit", course_id=course_id))
+            return redirect(url_for("courses_admin.course_edit", course_id=course_id))
         services.discard_files(done.value)
-        return redirect(url_for("course_admin.courses"))
+        return redirect(url_for("courses_admin.courses"))
     return render_template(
-        "course_admin/confirm.html",
+        "courses/admin/confirm.html",
         form=form,
         title=_("Hapus kursus"),
         question=_("Hapus kursus %(title)s beserta seluruh modul dan pelajarannya?", title=course.title),
-        back=url_for("course_admin.course_edit", course_id=course_id),
+        back=url_for("courses_admin.course_edit", course_id=course_id),
     )
 
 
@@ -172,7 +172,7 @@ def course_export(course_id: int):
         packages.export_course(course, buffer)
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("course_admin.course_edit", course_id=course_id))
+        return redirect(url_for("courses_admin.course_edit", course_id=course_id))
     buffer.seek(0)
     return send_file(
         buffer, mimetype="application/zip", as_attachment=True, download_name=f"{course.slug}.zip"
@@ -200,7 +200,7 @@ def course_import():
         if done:
             course = done.value
             flash(_("Kursus %(title)s diimpor.", title=course.title), "success")
-            return redirect(url_for("course_admin.course_edit", course_id=course.id))
+            return redirect(url_for("courses_admin.course_edit", course_id=course.id))
         errors = done.line_errors
     status = 400 if request.method == "POST" else 200
-    return render_template("course_admin/import.html", form=form, errors=errors), status
+    return render_template("courses/admin/import.html", form=form, errors=errors), status

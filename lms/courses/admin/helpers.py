@@ -132,7 +132,7 @@ def _confirmed_delete(
         services.discard_files(old)
         flash(success, "success")
         return redirect(next_url)
-    return render_template("course_admin/confirm.html", form=form, title=title, question=question, back=back)
+    return render_template("courses/admin/confirm.html", form=form, title=title, question=question, back=back)
 
 
 def _moved(move: Callable[[int], None], next_url: str):

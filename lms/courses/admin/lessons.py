@@ -39,11 +39,11 @@ def lesson_new(module_id: int):
             success=_("Pelajaran ditambahkan."),
         )
         if done:
-            return redirect(url_for("course_admin.lesson_edit", lesson_id=done.value.id))
+            return redirect(url_for("courses_admin.lesson_edit", lesson_id=done.value.id))
     status = _editor_status(form, preview)
     return (
         render_template(
-            "course_admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
+            "courses/admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
         ),
         status,
     )
@@ -72,13 +72,13 @@ def lesson_edit(lesson_id: int):
         )
         if done:
             services.discard_files(done.value)
-            return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson.id))
+            return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson.id))
         if done is not None:  # refused: the session was rolled back
             lesson = db.get_or_404(Lesson, lesson_id)
     status = _editor_status(form, preview)
     return (
         render_template(
-            "course_admin/lesson_form.html",
+            "courses/admin/lesson_form.html",
             form=form,
             module=lesson.module,
             lesson=lesson,
@@ -97,7 +97,7 @@ def lesson_move(lesson_id: int):
     return _moved(
         lambda step: services.move_lesson(lesson, step),
         url_for(
-            "course_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
+            "courses_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
         ),
     )
 
@@ -111,10 +111,10 @@ def lesson_delete(lesson_id: int):
     return _confirmed_delete(
         lambda: services.delete_lesson(lesson),
         success=_("Pelajaran dihapus."),
-        next_url=url_for("course_admin.course_edit", course_id=course_id),
+        next_url=url_for("courses_admin.course_edit", course_id=course_id),
         title=_("Hapus pelajaran"),
         question=_("Hapus pelajaran %(title)s dan kemajuan peserta padanya?", title=lesson.title),
-        back=url_for("course_admin.lesson_edit", lesson_id=lesson.id),
+        back=url_for("courses_admin.lesson_edit", lesson_id=lesson.id),
     )
 
 
@@ -130,7 +130,7 @@ def attachment_add(lesson_id: int):
         run_service(
             lambda: services.add_attachment(lesson, upload_of(form.file)), success=_("Lampiran diunggah.")
         )
-    return redirect(url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
+    return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
 
 
 @bp.route("/lampiran/<int:attachment_id>/hapus", methods=["GET", "POST"])
@@ -142,8 +142,8 @@ def attachment_delete(attachment_id: int):
     return _confirmed_delete(
         lambda: services.delete_attachment(item),
         success=_("Lampiran dihapus."),
-        next_url=url_for("course_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"),
+        next_url=url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"),
         title=_("Hapus lampiran"),
         question=_("Hapus lampiran %(name)s?", name=item.name),
-        back=url_for("course_admin.lesson_edit", lesson_id=lesson_id),
+        back=url_for("courses_admin.lesson_edit", lesson_id=lesson_id),
     )

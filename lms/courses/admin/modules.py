@@ -27,8 +27,8 @@ def module_new(course_id: int):
         form,
         success=_("Modul ditambahkan."),
     ):
-        return redirect(url_for("course_admin.course_edit", course_id=course.id))
-    return render_template("course_admin/module_form.html", form=form, course=course, module=None), _status(
+        return redirect(url_for("courses_admin.course_edit", course_id=course.id))
+    return render_template("courses/admin/module_form.html", form=form, course=course, module=None), _status(
         form
     )
 
@@ -49,10 +49,10 @@ def module_edit(module_id: int):
             form,
             success=_("Modul disimpan."),
         ):
-            return redirect(url_for("course_admin.course_edit", course_id=module.course_id))
+            return redirect(url_for("courses_admin.course_edit", course_id=module.course_id))
         module = db.get_or_404(Module, module_id)
     return (
-        render_template("course_admin/module_form.html", form=form, course=module.course, module=module),
+        render_template("courses/admin/module_form.html", form=form, course=module.course, module=module),
         _status(form),
     )
 
@@ -64,7 +64,7 @@ def module_move(module_id: int):
     module = db.get_or_404(Module, module_id)
     return _moved(
         lambda step: services.move_module(module, step),
-        url_for("course_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}"),
+        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}"),
     )
 
 
@@ -79,7 +79,7 @@ def module_toggle(module_id: int):
     db.session.commit()
     flash(_("Modul diterbitkan.") if module.published else _("Modul disembunyikan dari peserta."), "success")
     return redirect(
-        url_for("course_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
+        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
     )
 
 
@@ -92,12 +92,12 @@ def module_delete(module_id: int):
     return _confirmed_delete(
         lambda: services.delete_module(module),
         success=_("Modul dihapus."),
-        next_url=url_for("course_admin.course_edit", course_id=course_id),
+        next_url=url_for("courses_admin.course_edit", course_id=course_id),
         title=_("Hapus modul"),
         question=_(
             "Hapus modul %(title)s beserta %(n)s pelajaran dan kemajuan peserta di dalamnya?",
             title=module.title,
             n=len(module.lessons),
         ),
-        back=url_for("course_admin.course_edit", course_id=course_id),
+        back=url_for("courses_admin.course_edit", course_id=course_id),
     )

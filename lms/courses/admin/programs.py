@@ -19,7 +19,7 @@ from lms.web import admin_required
 def programs():
     """Programs (PKN Tingkat II, PKA, PKP, Latsar CPNS, ...)."""
     page = db.paginate(services.programs_query(), per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("course_admin/programs.html", page=page, kinds=PROGRAM_KIND_LABELS)
+    return render_template("courses/admin/programs.html", page=page, kinds=PROGRAM_KIND_LABELS)
 
 
 @bp.route("/program/baru", methods=["GET", "POST"])
@@ -50,6 +50,6 @@ def program_form(program_id: int | None = None):
             form,
             success=_("Program disimpan."),
         ):
-            return redirect(url_for("course_admin.programs"))
+            return redirect(url_for("courses_admin.programs"))
         program = db.session.get(Program, program_id) if program_id else None
-    return render_template("course_admin/program_form.html", form=form, program=program), _status(form)
+    return render_template("courses/admin/program_form.html", form=form, program=program), _status(form)
