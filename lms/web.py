@@ -7,6 +7,7 @@
   field it concerns, at the top of the form, or as a flash; success commits once.
 - Uploads and downloads: :func:`upload_of`, :func:`uploads_of`, :func:`uploaded_text`,
   :func:`send_stored`, :func:`send_bytes`.
+- :func:`visible_or_404`: a row the current user may see, else 404.
 - :class:`ConfirmForm`: the one confirmation form (a CSRF token and a button) of every
   destructive or confirmed action.
 """
@@ -42,12 +43,22 @@ __all__ = [
     "upload_of",
     "uploaded_text",
     "uploads_of",
+    "visible_or_404",
 ]
 
 T = TypeVar("T")
 
 
 # --- role gates ------------------------------------------------------------------------------
+
+
+def visible_or_404(model: type[T], ident: int, can_view: Callable[[Any, T], bool]) -> T:
+    """The row ``ident`` of ``model`` when ``can_view(current_user, row)`` holds; 404 otherwise
+    (a row a user may not see does not exist for them)."""
+    row = db.get_or_404(model, ident)
+    if not can_view(current_user, row):
+        abort(404)
+    return row
 
 
 def role_required(rule: Callable[[Any], bool]):

@@ -32,7 +32,7 @@ from lms.database import writing
 from lms.extensions import db
 from lms.memo import FragmentCache
 from lms.models_base import utcnow
-from lms.web import run_service, send_stored, upload_of
+from lms.web import run_service, send_stored, upload_of, visible_or_404
 
 bp = Blueprint("courses", __name__)
 
@@ -443,7 +443,5 @@ def attachment(slug: str, attachment_id: int):
 @login_required
 def surat_tugas(enrolment_id: int):
     """The participant's own surat tugas (and for admins)."""
-    enrolment = db.get_or_404(Enrolment, enrolment_id)
-    if not permissions.can_view_surat_tugas(current_user, enrolment):
-        abort(404)
+    enrolment = visible_or_404(Enrolment, enrolment_id, permissions.can_view_surat_tugas)
     return send_stored(enrolment.surat_tugas_key, enrolment.surat_tugas_name or "surat-tugas", None)

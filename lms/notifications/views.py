@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from lms.extensions import db
 from lms.notifications import permissions, services
 from lms.notifications.models import Notification
-from lms.web import ConfirmForm
+from lms.web import ConfirmForm, visible_or_404
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifikasi")
 
@@ -51,9 +51,7 @@ def index():
 @login_required
 def read(note_id: int):
     """Mark a notification read and open what it points to."""
-    note = db.session.get(Notification, note_id)
-    if note is None or not permissions.can_read(current_user, note):
-        abort(404)
+    note = visible_or_404(Notification, note_id, permissions.can_read)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.mark_read(note)

@@ -38,7 +38,7 @@ from lms.projects.forms import (
 )
 from lms.projects.models import SeminarSession, SeminarSlot, StageSubmission
 from lms.projects.queries import seminars as seminar_queries
-from lms.web import run_service
+from lms.web import run_service, visible_or_404
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -192,9 +192,7 @@ def queue():
 
 
 def _submission_or_404(submission_id: int) -> StageSubmission:
-    submission = db.session.get(StageSubmission, submission_id)
-    if submission is None or not permissions.can_view_review(current_user, submission):
-        abort(404)
+    submission = visible_or_404(StageSubmission, submission_id, permissions.can_view_review)
     return submission
 
 
@@ -295,9 +293,7 @@ def sessions():
 @login_required
 def session(session_id: int):
     """A seminar session: time slots, participants, penguji, outcomes."""
-    sess = db.session.get(SeminarSession, session_id)
-    if sess is None or not permissions.can_view_session(current_user, sess):
-        abort(404)
+    sess = visible_or_404(SeminarSession, session_id, permissions.can_view_session)
     scorable = {s.id: permissions.seminar_scorer_role(current_user, s) for s in sess.slots}
     return render_template("reviews/session.html", sess=sess, scorable=scorable)
 

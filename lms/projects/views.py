@@ -45,7 +45,7 @@ from lms.projects.models import (
     SubmissionVersion,
 )
 from lms.projects.queries import home
-from lms.web import ConfirmForm, run_service, send_stored, upload_of, uploads_of
+from lms.web import ConfirmForm, run_service, send_stored, upload_of, uploads_of, visible_or_404
 
 bp = Blueprint("projects", __name__, url_prefix="/proyek")
 
@@ -65,17 +65,19 @@ def _max_bytes() -> int:
 
 
 def _project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not permissions.can_view_project(current_user, project):
-        abort(404)
-    return project
+    return visible_or_404(Project, project_id, permissions.can_view_project)
 
 
 def _own_project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not permissions.can_edit_project(current_user, project):
+    return visible_or_404(Project, project_id, permissions.can_edit_project)
+
+
+def _owner_posted(is_owner: bool, form, action, *, field, success: str) -> bool:
+    """A form only the project's participant posts (404 for anyone else): true once ``action``
+    (one service call) ran and committed; a refusal is shown on ``field``."""
+    if not is_owner:
         abort(404)
-    return project
+    return bool(form.validate_on_submit() and run_service(action, field=field, success=success))
 
 
 def _data_from(form: ProjectForm) -> services.ProjectData:
@@ -123,9 +125,7 @@ def index():
 @login_required
 def start(enrolment_id: int):
     """Start the project of one of my enrolments."""
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or not permissions.can_start_project(current_user, enrolment):
-        abort(404)
+    enrolment = visible_or_404(Enrolment, enrolment_id, permissions.can_start_project)
     existing = services.project_of(enrolment)
     if existing is not None:
         return redirect(url_for("projects.detail", project_id=existing.id))
@@ -269,9 +269,7 @@ def remove_file(file_id: int):
 @login_required
 def download(file_id: int):
     """Download a submission file as an attachment (permission-checked)."""
-    file = db.session.get(SubmissionFile, file_id)
-    if file is None or not permissions.can_view_file(current_user, file):
-        abort(404)
+    file = visible_or_404(SubmissionFile, file_id, permissions.can_view_file)
     return send_stored(file.storage_key, file.original_name, file.mime, private=True)
 
 
@@ -309,9 +307,9 @@ def milestones(project_id: int):
     form = MilestoneForm()
     status = 200
     if request.method == "POST":
-        if not is_owner:
-            abort(404)
-        if form.validate_on_submit() and run_service(
+        if _owner_posted(
+            is_owner,
+            form,
             lambda: services.add_milestone(
                 project,
                 form.term.data,
@@ -436,9 +434,9 @@ def consultations(project_id: int):
     form = ConsultationForm()
     status = 200
     if request.method == "POST":
-        if not is_owner:
-            abort(404)
-        if form.validate_on_submit() and run_service(
+        if _owner_posted(
+            is_owner,
+            form,
             lambda: services.log_consultation(
                 project,
                 form.met_on.data,
@@ -472,9 +470,7 @@ def consultations(project_id: int):
 @login_required
 def paraf(consultation_id: int):
     """One-click digital paraf of a consultation by the mentor or coach it was with."""
-    row = db.session.get(Consultation, consultation_id)
-    if row is None or not permissions.can_confirm_consultation(current_user, row):
-        abort(404)
+    row = visible_or_404(Consultation, consultation_id, permissions.can_confirm_consultation)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.confirm_consultation(row, current_user)

@@ -73,13 +73,8 @@ def index():
 # ------------------------------------------------------------------ question bank
 
 
-@bp.get("/kursus/<int:course_id>/bank-soal/")
-@admin_required
-def bank(course_id: int):
-    """The course's question bank: filter by category, tag, type and text."""
-    course = _course(course_id)
-    categories = services.categories_of(course.id)
-    form = QuestionFilterForm(request.args)
+def _bank_page(course: Course, categories, form: QuestionFilterForm):
+    """One page of the course's question bank as the filter form (category, tag, type, text) asks."""
     form.fill(categories, services.tags_of(course.id))
     stmt = services.search_questions(
         course.id,
@@ -88,7 +83,17 @@ def bank(course_id: int):
         qtype=form.qtype.data or None,
         q=form.q.data,
     )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+
+
+@bp.get("/kursus/<int:course_id>/bank-soal/")
+@admin_required
+def bank(course_id: int):
+    """The course's question bank: filter by category, tag, type and text."""
+    course = _course(course_id)
+    categories = services.categories_of(course.id)
+    form = QuestionFilterForm(request.args)
+    page = _bank_page(course, categories, form)
     return render_template(
         "quizzes/admin/bank.html",
         course=course,
@@ -398,15 +403,7 @@ def quiz_questions(quiz_id: int):
             db.session.rollback()
             flash(_("Data tidak sah."), "error")
     filter_form = QuestionFilterForm(request.args)
-    filter_form.fill(categories, services.tags_of(course.id))
-    stmt = services.search_questions(
-        course.id,
-        category_id=int(filter_form.category.data) if (filter_form.category.data or "").isdigit() else None,
-        tag=filter_form.tag.data or None,
-        qtype=filter_form.qtype.data or None,
-        q=filter_form.q.data,
-    )
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = _bank_page(course, categories, filter_form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "quizzes/admin/quiz_questions.html",

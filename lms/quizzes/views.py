@@ -23,7 +23,7 @@ from lms.quizzes import permissions, services
 from lms.quizzes import question_types as qt
 from lms.quizzes.forms import GRADING_LABELS, KIND_LABELS, REVIEW_LABELS, GradeFilterForm, StartForm
 from lms.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
-from lms.web import ConfirmForm, role_required, run_service
+from lms.web import ConfirmForm, role_required, run_service, visible_or_404
 
 bp = Blueprint("quizzes", __name__)
 
@@ -118,9 +118,7 @@ def start_page(quiz_id: int):
 @login_required
 def start(quiz_id: int):
     """Start an attempt (or continue the open one): a double click opens one attempt."""
-    quiz = db.get_or_404(Quiz, quiz_id)
-    if not permissions.can_take_quiz(current_user, quiz):
-        abort(404)
+    quiz = visible_or_404(Quiz, quiz_id, permissions.can_take_quiz)
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
@@ -284,9 +282,7 @@ def confirm_submit(attempt_id: int):
 @login_required
 def result(attempt_id: int):
     """The result of an attempt; answers and feedback as the quiz's review setting allows."""
-    attempt = db.get_or_404(Attempt, attempt_id)
-    if not permissions.can_view_attempt(current_user, attempt):
-        abort(404)
+    attempt = visible_or_404(Attempt, attempt_id, permissions.can_view_attempt)
     if attempt.user_id == current_user.id:
         attempt = _touch(attempt)
     if attempt.state == AttemptState.IN_PROGRESS:

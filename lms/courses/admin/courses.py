@@ -13,10 +13,9 @@ from lms.courses.admin import bp
 from lms.courses.admin.helpers import (
     _course_data,
     _course_of,
-    _preview,
+    _editor_status,
+    _preview_or_run,
     _program_choices,
-    _run_on_form,
-    _status,
     _version,
     _with_cap,
 )
@@ -54,19 +53,16 @@ def course_new():
     _with_cap(form.description_md)
     preview = None
     if form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.description_md)
-        else:
-            done = _run_on_form(
-                lambda: services.create_course(_course_data(form), cover=upload_of(form.cover)),
-                form,
-                form.description_md,
-                form.cover,
-                success=_("Kursus dibuat sebagai draf. Tambahkan modul dan pelajaran."),
-            )
-            if done:
-                return redirect(url_for("courses_admin.course_edit", course_id=done.value.id))
-    status = 200 if preview is not None and not form.errors else _status(form)
+        preview, done = _preview_or_run(
+            lambda: services.create_course(_course_data(form), cover=upload_of(form.cover)),
+            form,
+            form.description_md,
+            form.cover,
+            success=_("Kursus dibuat sebagai draf. Tambahkan modul dan pelajaran."),
+        )
+        if done:
+            return redirect(url_for("courses_admin.course_edit", course_id=done.value.id))
+    status = _editor_status(form, preview)
     return render_template("courses/admin/course_form.html", form=form, course=None, preview=preview), status
 
 
@@ -82,23 +78,21 @@ def course_edit(course_id: int):
     if request.method == "GET":
         form.version.data = str(course.version)
     elif form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.description_md)
-        else:
-            done = _run_on_form(
-                lambda: services.update_course(
-                    course, _course_data(form), _version(form), cover=upload_of(form.cover)
-                ),
-                form,
-                form.description_md,
-                form.cover,
-                success=_("Perubahan kursus disimpan."),
-            )
-            if done:
-                services.discard_files(done.value)
-                return redirect(url_for("courses_admin.course_edit", course_id=course.id))
+        preview, done = _preview_or_run(
+            lambda: services.update_course(
+                course, _course_data(form), _version(form), cover=upload_of(form.cover)
+            ),
+            form,
+            form.description_md,
+            form.cover,
+            success=_("Perubahan kursus disimpan."),
+        )
+        if done:
+            services.discard_files(done.value)
+            return redirect(url_for("courses_admin.course_edit", course_id=course.id))
+        if done is not None:  # refused: the session was rolled back
             course = _course_of(course_id)
-    status = 200 if preview is not None and not form.errors else _status(form)
+    status = _editor_status(form, preview)
     return (
         render_template(
             "courses/admin/course_edit.html",

@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from lms.courses import services
-from lms.courses.forms import CourseForm, LessonForm, options
+from lms.courses.forms import CourseForm, LessonForm, MoveForm, options
 from lms.courses.models import Course
 from lms.errors import StaleEdit
+from lms.extensions import db
 from lms.markdown import MarkdownTooLong
 from lms.storage import UploadRejected
-from lms.web import Outcome, run_service
+from lms.web import ConfirmForm, Outcome, run_service
 
 T = TypeVar("T")
 
@@ -97,8 +98,51 @@ def _preview(form, field):
     return html
 
 
+def _preview_or_run(
+    action: Callable[[], T], form, markdown_field, file_field, success: str
+) -> tuple[str | None, Outcome[T] | None]:
+    """The Markdown editor's two buttons: "Pratinjau" answers ``(html, None)`` (the rendered
+    Markdown, its error on the field), saving answers ``(None, outcome)`` of :func:`_run_on_form`."""
+    if form.preview.data:
+        return _preview(form, markdown_field), None
+    return None, _run_on_form(action, form, markdown_field, file_field, success=success)
+
+
+def _editor_status(form, preview: str | None) -> int:
+    """200 for a clean preview, else :func:`_status`."""
+    return 200 if preview is not None and not form.errors else _status(form)
+
+
 def _course_of(course_id: int) -> Course:
     course = services.course_for_authoring(course_id)
     if course is None:
         abort(404)
     return course
+
+
+def _confirmed_delete(
+    delete: Callable[[], list], *, success: str, next_url: str, title: str, question: str, back: str
+):
+    """A confirm-then-delete page: its button runs ``delete()`` (a service that answers the stored
+    files it freed), commits, discards those files, flashes ``success`` and goes on to ``next_url``."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        old = delete()
+        db.session.commit()
+        services.discard_files(old)
+        flash(success, "success")
+        return redirect(next_url)
+    return render_template("courses/admin/confirm.html", form=form, title=title, question=question, back=back)
+
+
+def _moved(move: Callable[[int], None], next_url: str):
+    """Move a row up or down (``MoveForm``, 400 without it) and commit; courses.js asks by fetch
+    and gets 204, a plain form goes on to ``next_url``."""
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    move(-1 if form.direction.data == "up" else +1)
+    db.session.commit()
+    if _is_fetch():
+        return "", 204
+    return redirect(next_url)

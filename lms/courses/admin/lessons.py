@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
 from lms.courses.admin.helpers import (
-    _is_fetch,
+    _confirmed_delete,
+    _editor_status,
     _lesson_data,
-    _preview,
-    _run_on_form,
-    _status,
+    _moved,
+    _preview_or_run,
     _version,
     _with_cap,
 )
-from lms.courses.forms import AttachmentForm, LessonForm, MoveForm
+from lms.courses.forms import AttachmentForm, LessonForm
 from lms.courses.models import Lesson, LessonAttachment, Module
 from lms.extensions import db
-from lms.web import ConfirmForm, admin_required, run_service, upload_of
+from lms.web import admin_required, run_service, upload_of
 
 
 @bp.route("/modul/<int:module_id>/pelajaran/baru", methods=["GET", "POST"])
@@ -31,19 +31,16 @@ def lesson_new(module_id: int):
     _with_cap(form.body_md)
     preview = None
     if form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.body_md)
-        else:
-            done = _run_on_form(
-                lambda: services.add_lesson(module, _lesson_data(form), file=upload_of(form.file)),
-                form,
-                form.body_md,
-                form.file,
-                success=_("Pelajaran ditambahkan."),
-            )
-            if done:
-                return redirect(url_for("courses_admin.lesson_edit", lesson_id=done.value.id))
-    status = 200 if preview is not None and not form.errors else _status(form)
+        preview, done = _preview_or_run(
+            lambda: services.add_lesson(module, _lesson_data(form), file=upload_of(form.file)),
+            form,
+            form.body_md,
+            form.file,
+            success=_("Pelajaran ditambahkan."),
+        )
+        if done:
+            return redirect(url_for("courses_admin.lesson_edit", lesson_id=done.value.id))
+    status = _editor_status(form, preview)
     return (
         render_template(
             "courses/admin/lesson_form.html", form=form, module=module, lesson=None, preview=preview
@@ -64,23 +61,21 @@ def lesson_edit(lesson_id: int):
         form.kind.data = lesson.kind.value
         form.version.data = str(lesson.version)
     elif form.validate_on_submit():
-        if form.preview.data:
-            preview = _preview(form, form.body_md)
-        else:
-            done = _run_on_form(
-                lambda: services.update_lesson(
-                    lesson, _lesson_data(form), _version(form), file=upload_of(form.file)
-                ),
-                form,
-                form.body_md,
-                form.file,
-                success=_("Pelajaran disimpan."),
-            )
-            if done:
-                services.discard_files(done.value)
-                return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson.id))
+        preview, done = _preview_or_run(
+            lambda: services.update_lesson(
+                lesson, _lesson_data(form), _version(form), file=upload_of(form.file)
+            ),
+            form,
+            form.body_md,
+            form.file,
+            success=_("Pelajaran disimpan."),
+        )
+        if done:
+            services.discard_files(done.value)
+            return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson.id))
+        if done is not None:  # refused: the session was rolled back
             lesson = db.get_or_404(Lesson, lesson_id)
-    status = 200 if preview is not None and not form.errors else _status(form)
+    status = _editor_status(form, preview)
     return (
         render_template(
             "courses/admin/lesson_form.html",
@@ -99,17 +94,11 @@ def lesson_edit(lesson_id: int):
 def lesson_move(lesson_id: int):
     """Move a lesson up or down inside its module."""
     lesson = db.get_or_404(Lesson, lesson_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.move_lesson(lesson, -1 if form.direction.data == "up" else +1)
-    db.session.commit()
-    if _is_fetch():
-        return "", 204
-    return redirect(
+    return _moved(
+        lambda step: services.move_lesson(lesson, step),
         url_for(
             "courses_admin.course_edit", course_id=lesson.module.course_id, _anchor=f"pelajaran-{lesson.id}"
-        )
+        ),
     )
 
 
@@ -119,16 +108,10 @@ def lesson_delete(lesson_id: int):
     """Delete a lesson, after a confirmation page."""
     lesson = db.get_or_404(Lesson, lesson_id)
     course_id = lesson.module.course_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        old = services.delete_lesson(lesson)
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Pelajaran dihapus."), "success")
-        return redirect(url_for("courses_admin.course_edit", course_id=course_id))
-    return render_template(
-        "courses/admin/confirm.html",
-        form=form,
+    return _confirmed_delete(
+        lambda: services.delete_lesson(lesson),
+        success=_("Pelajaran dihapus."),
+        next_url=url_for("courses_admin.course_edit", course_id=course_id),
         title=_("Hapus pelajaran"),
         question=_("Hapus pelajaran %(title)s dan kemajuan peserta padanya?", title=lesson.title),
         back=url_for("courses_admin.lesson_edit", lesson_id=lesson.id),
@@ -156,16 +139,10 @@ def attachment_delete(attachment_id: int):
     """Remove an attachment, after a confirmation page."""
     item = db.get_or_404(LessonAttachment, attachment_id)
     lesson_id = item.lesson_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        old = services.delete_attachment(item)
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Lampiran dihapus."), "success")
-        return redirect(url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"))
-    return render_template(
-        "courses/admin/confirm.html",
-        form=form,
+    return _confirmed_delete(
+        lambda: services.delete_attachment(item),
+        success=_("Lampiran dihapus."),
+        next_url=url_for("courses_admin.lesson_edit", lesson_id=lesson_id, _anchor="lampiran"),
         title=_("Hapus lampiran"),
         question=_("Hapus lampiran %(name)s?", name=item.name),
         back=url_for("courses_admin.lesson_edit", lesson_id=lesson_id),

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from lms.courses import services
 from lms.courses.admin import bp
-from lms.courses.admin.helpers import _is_fetch, _run_on_form, _status, _version
-from lms.courses.forms import ModuleForm, MoveForm
+from lms.courses.admin.helpers import _confirmed_delete, _moved, _run_on_form, _status, _version
+from lms.courses.forms import ModuleForm
 from lms.courses.models import Course, CourseStatus, Module
 from lms.extensions import db
 from lms.web import ConfirmForm, admin_required
@@ -62,15 +62,9 @@ def module_edit(module_id: int):
 def module_move(module_id: int):
     """Move a module up or down (a plain form; courses.js does it in place)."""
     module = db.get_or_404(Module, module_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.move_module(module, -1 if form.direction.data == "up" else +1)
-    db.session.commit()
-    if _is_fetch():
-        return "", 204
-    return redirect(
-        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}")
+    return _moved(
+        lambda step: services.move_module(module, step),
+        url_for("courses_admin.course_edit", course_id=module.course_id, _anchor=f"modul-{module.id}"),
     )
 
 
@@ -95,16 +89,10 @@ def module_delete(module_id: int):
     """Delete a module and its lessons, after a confirmation page."""
     module = db.get_or_404(Module, module_id)
     course_id = module.course_id
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        old = services.delete_module(module)
-        db.session.commit()
-        services.discard_files(old)
-        flash(_("Modul dihapus."), "success")
-        return redirect(url_for("courses_admin.course_edit", course_id=course_id))
-    return render_template(
-        "courses/admin/confirm.html",
-        form=form,
+    return _confirmed_delete(
+        lambda: services.delete_module(module),
+        success=_("Modul dihapus."),
+        next_url=url_for("courses_admin.course_edit", course_id=course_id),
         title=_("Hapus modul"),
         question=_(
             "Hapus modul %(title)s beserta %(n)s pelajaran dan kemajuan peserta di dalamnya?",

@@ -13,7 +13,7 @@ from lms.results import permissions, services
 from lms.results.models import Certificate, CertificateStatus
 from lms.results.views import bp
 from lms.results.views._shared import base_url
-from lms.web import ConfirmForm, send_stored
+from lms.web import ConfirmForm, send_stored, visible_or_404
 
 
 @bp.get("/sertifikat-saya")
@@ -49,8 +49,6 @@ def request_completion_certificate(completion_id: int):
 @login_required
 def download_certificate(certificate_id: int):
     """The stored PDF of a certificate (its holder and admins), shown in the browser."""
-    cert = db.get_or_404(Certificate, certificate_id)
-    if not permissions.can_view_certificate(current_user, cert):
-        abort(404)
+    cert = visible_or_404(Certificate, certificate_id, permissions.can_view_certificate)
     safe_number = "".join(ch if ch.isalnum() else "-" for ch in cert.number)
     return send_stored(cert.pdf_key, f"sertifikat-{safe_number}.pdf", "application/pdf", inline=True)
